@@ -1,0 +1,207 @@
+"""The compiled problem every backend receives, and the raw answer it gives back.
+
+    minimise    c'x + offset
+    subject to  A x + s = b,   s in K = {0}^z x R_+^l x Q^{q_1} x ... x S_+^{n_1} x ...
+                lb <= x <= ub,  x_j integer for j with integer[j]
+
+The cone order (zero, nonneg, second-order, PSD in svec form) is the one of SCS and
+Clarabel. A maximisation is compiled as the minimisation of -objective (`sense == -1`);
+objectives and bounds are turned back into the user's sense by `optlib.Result`.
+
+Dual convention (`RawResult.z`): z in K*, and r = c + A'z are the reduced costs, so
+that for every feasible x:  c'x >= -b'z + min_{lb <= x <= ub} r'x  (weak duality).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .cones import svec_size
+from .status import Status
+
+CONE_KINDS = ("zero", "nonneg", "soc", "psd")
+
+
+@dataclass(frozen=True)
+class ConeDims:
+    """Sizes of the cone blocks of s, in order: zero, nonneg, soc (each size), psd (each order n)."""
+
+    zero: int = 0
+    nonneg: int = 0
+    soc: tuple[int, ...] = ()
+    psd: tuple[int, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return self.zero + self.nonneg + sum(self.soc) + sum(svec_size(n) for n in self.psd)
+
+    def blocks(self):
+        """Yield (kind, start, size, dim) for every cone block, in row order.
+
+        For 'zero'/'nonneg' there is one block each (dim = size); for 'soc' dim is the
+        cone size; for 'psd' dim is the matrix order n and size = n(n+1)/2.
+        """
+        start = 0
+        if self.zero:
+            yield ("zero", start, self.zero, self.zero)
+            start += self.zero
+        if self.nonneg:
+            yield ("nonneg", start, self.nonneg, self.nonneg)
+            start += self.nonneg
+        for q in self.soc:
+            yield ("soc", start, q, q)
+            start += q
+        for n in self.psd:
+            k = svec_size(n)
+            yield ("psd", start, k, n)
+            start += k
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Rows of the standard form that came from one user constraint (for duals and reports).
+
+    `shape` is the shape of the user's constraint expression; for 'psd' it is (n, n) and
+    the rows are svec(M); for 'soc' it is (size,) with rows (t, x). `negated` is True when
+    the rows hold -(expr) (a `>=` constraint), so the user's dual is the row dual as is but
+    the slack sign differs.
+    """
+
+    name: str
+    cone: str
+    start: int
+    size: int
+    shape: tuple[int, ...]
+    dim: int = 0
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class StandardForm:
+    c: np.ndarray
+    A: sp.csc_matrix
+    b: np.ndarray
+    cones: ConeDims
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: np.ndarray
+    offset: float = 0.0
+    sense: int = 1
+    var_names: tuple[str, ...] = ()
+    row_blocks: tuple[RowBlock, ...] = ()
+    name: str = "model"
+
+    def __post_init__(self) -> None:
+        n, m = self.c.shape[0], self.b.shape[0]
+        if self.A.shape != (m, n):
+            raise ValueError(f"A has shape {self.A.shape}, expected {(m, n)}")
+        if self.cones.rows != m:
+            raise ValueError(f"cones cover {self.cones.rows} rows, b has {m}")
+        for arr, nm in ((self.lb, "lb"), (self.ub, "ub"), (self.integer, "integer")):
+            if arr.shape != (n,):
+                raise ValueError(f"{nm} has shape {arr.shape}, expected {(n,)}")
+
+    # -- sizes and classes -------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.b.shape[0])
+
+    @property
+    def has_integers(self) -> bool:
+        return bool(np.any(self.integer))
+
+    @property
+    def has_soc(self) -> bool:
+        return len(self.cones.soc) > 0
+
+    @property
+    def has_psd(self) -> bool:
+        return len(self.cones.psd) > 0
+
+    @property
+    def problem_class(self) -> str:
+        """'LP', 'MILP', 'SOCP', 'MISOCP', 'SDP' or 'MISDP'."""
+        if self.has_psd:
+            base = "SDP"
+        elif self.has_soc:
+            base = "SOCP"
+        else:
+            base = "LP"
+        return ("MI" + base) if self.has_integers else base
+
+    def user_objective(self, value: float | None) -> float | None:
+        """Turn a minimisation value of this form back into the user's sense."""
+        if value is None:
+            return None
+        return self.sense * value
+
+    def replace(self, **changes: Any) -> "StandardForm":
+        return dataclasses.replace(self, **changes)
+
+    # -- helpers for LP/MIP adapters ---------------------------------------------------
+    def linear_rows(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Rows as lo <= A x <= hi for the zero and nonneg cones (LP/MIP solvers).
+
+        Zero rows give A_i x == b_i, nonneg rows give A_i x <= b_i. Raises ValueError if
+        the form has second-order or PSD cones.
+        """
+        if self.has_soc or self.has_psd:
+            raise ValueError("problem has conic (SOC/PSD) constraints; not a linear program")
+        A = self.A.tocsr()
+        lo = np.full(self.m, -np.inf)
+        hi = self.b.astype(float).copy()
+        lo[: self.cones.zero] = self.b[: self.cones.zero]
+        return A, lo, hi
+
+    def z_from_row_duals(self, y: np.ndarray) -> np.ndarray:
+        """Convert LP row duals y (reduced costs d = c - A'y, the HiGHS/Glop convention,
+        for this minimisation form) to this module's z (r = c + A'z): z = -y."""
+        return -np.asarray(y, dtype=float)
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Generic solve parameters mapped by each backend adapter; `options` go through as-is."""
+
+    time_limit: float | None = None
+    rel_gap: float | None = None
+    threads: int | None = None
+    verbose: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    warm_start: np.ndarray | None = None
+
+
+@dataclass
+class RawResult:
+    """A backend's own answer, in standard-form terms (minimisation, offset included).
+
+    `objective` is c'x + offset at `x` (as the solver reports it), `bound` the solver's
+    own dual bound (minimisation sense: bound <= optimum), None when it has none.
+    `z` are duals in this module's convention (see the module docstring), or None.
+    `dual_ray` (infeasibility certificate: z in K*, A'z = 0 on free directions, b'z < 0)
+    and `primal_ray` (unboundedness: A d in -K, c'd < 0) are optional.
+    """
+
+    status: Status
+    x: np.ndarray | None = None
+    z: np.ndarray | None = None
+    objective: float | None = None
+    bound: float | None = None
+    solver: str = ""
+    version: str = ""
+    solve_time: float = 0.0
+    iterations: int | None = None
+    nodes: int | None = None
+    log: str = ""
+    message: str = ""
+    dual_ray: np.ndarray | None = None
+    primal_ray: np.ndarray | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,93 @@
+"""The small protocol every backend adapter implements.
+
+An adapter receives an `optlib.StandardForm` and `optlib.SolveParams`, never the user's
+objects, and returns an `optlib.RawResult`. `check` raises a ValueError naming the backend
+and the reason when it cannot take a problem; `auto` selection never picks such a backend.
+"""
+from __future__ import annotations
+
+import abc
+import importlib
+import importlib.metadata
+from dataclasses import dataclass
+from types import ModuleType
+
+from optlib.standard_form import RawResult, SolveParams, StandardForm
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    continuous: bool = True   # accepts continuous variables
+    integer: bool = False     # accepts integer variables
+    soc: bool = False         # second-order cones
+    psd: bool = False         # semidefinite cones
+    duals: bool = False       # returns duals z (for LP/conic)
+    mip_bound: bool = False   # reports a dual bound for MIPs
+
+
+class MissingDependency(ImportError):
+    """An optional package a backend needs is not installed."""
+
+
+def require(module: str, pip_name: str, backend: str) -> ModuleType:
+    """Import `module` or raise MissingDependency with the pip command that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise MissingDependency(
+            f"backend {backend!r} needs the package {pip_name!r}: pip install {pip_name}"
+        ) from exc
+
+
+def package_version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Backend(abc.ABC):
+    """One solver behind one name."""
+
+    name: str = ""
+    package: str = ""          # distribution name for `pip install`
+    module: str = ""           # import name checked by `available`
+    capabilities: Capabilities = Capabilities()
+
+    def available(self) -> bool:
+        try:
+            importlib.import_module(self.module)
+        except ImportError:
+            return False
+        return True
+
+    def version(self) -> str:
+        return package_version(self.package)
+
+    def check(self, sf: StandardForm) -> None:
+        """Raise ValueError('backend X cannot solve this problem: reason') if it can't."""
+        caps = self.capabilities
+        reasons = []
+        if sf.has_integers and not caps.integer:
+            reasons.append("it does not support integer variables")
+        if not caps.continuous and not bool(sf.integer.all()):
+            reasons.append("it needs every variable to be integer (found continuous ones)")
+        if sf.has_soc and not caps.soc:
+            reasons.append("it does not support second-order cone constraints")
+        if sf.has_psd and not caps.psd:
+            reasons.append("it does not support semidefinite (PSD) constraints")
+        if reasons:
+            raise ValueError(
+                f"backend {self.name!r} cannot solve this {sf.problem_class}: " + "; ".join(reasons)
+            )
+
+    def accepts(self, sf: StandardForm) -> bool:
+        try:
+            self.check(sf)
+        except ValueError:
+            return False
+        return True
+
+    @abc.abstractmethod
+    def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
+        """Solve `sf`; never raises on time limits (returns FEASIBLE / NO_SOLUTION)."""
