@@ -1,5 +1,43 @@
-"""optlib: a sparse modelling layer with open backends and certified bounds."""
-from .status import Status
-from .standard_form import ConeDims, RawResult, RowBlock, SolveParams, StandardForm
+"""optlib: a sparse modelling layer for convex and combinatorial optimization.
 
-__all__ = ["Status", "ConeDims", "RawResult", "RowBlock", "SolveParams", "StandardForm"]
+Pose a problem with `Model`, solve it on any installed open backend by changing one
+string, and get an honest status, the incumbent, a bound, the gap and a certificate
+that optlib re-checked itself.
+"""
+from __future__ import annotations
+
+from .certify import Tolerances, certify
+from .constraints import Constraint, LinearConstraint, PSDConstraint, SOCConstraint
+from .expressions import Expression, Norm2, Variable, bmat, diag, hstack, lmi, norm2, trace, vstack
+from .expressions import sum as sum_  # noqa: F401  (numpy-like helper, also as optlib.sum)
+from .model import Model
+from .result import BackendInfo, Certificate, NotOptimalError, Result, Timings, relative_gap
+from .standard_form import ConeDims, RawResult, RowBlock, SolveParams, StandardForm
+from .status import Status
+
+sum = sum_  # noqa: A001
+
+__version__ = "0.1.0"
+
+
+def backends() -> list[str]:
+    """Names of the installed backends, e.g. ['highs', 'scip', 'cpsat', ..., 'cvxpy:SCS']."""
+    from solvers import backends as _backends
+
+    return _backends()
+
+
+def read(path: str) -> Model:
+    """Read an .mps or .lp file into a Model (one vector variable `x`, one constraint per row)."""
+    from .io import read_standard_form
+
+    return Model.from_standard_form(read_standard_form(str(path)))
+
+
+__all__ = [
+    "Model", "Expression", "Variable", "Norm2", "Constraint", "LinearConstraint", "SOCConstraint",
+    "PSDConstraint", "Result", "Certificate", "Timings", "BackendInfo", "NotOptimalError", "Status",
+    "StandardForm", "ConeDims", "RowBlock", "RawResult", "SolveParams", "Tolerances",
+    "trace", "diag", "hstack", "vstack", "bmat", "norm2", "lmi", "sum", "backends", "read", "certify",
+    "relative_gap", "__version__",
+]

@@ -1,0 +1,123 @@
+"""Compile an `optlib.Model` into the `StandardForm` every backend receives.
+
+Rows are emitted in the cone order of SCS/Clarabel: equalities (zero cone), inequalities
+(nonnegative cone), second-order cones, PSD cones (svec, lower triangle, sqrt 2 scaling):
+
+    E == 0   ->  A = C,  b = -e        (s = -E = 0)
+    E <= 0   ->  A = C,  b = -e        (s = -E >= 0)
+    ||x||<=t ->  A = -[C_t; C_x], b = [e_t; e_x]   (s = (t, x) in Q)
+    M >> 0   ->  A = -svec(C_M), b = svec(e_M)     (s = svec(M) in S_+)
+where an expression is E = C x + e.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from .cones import svec_indices, svec_scale
+from .constraints import LinearConstraint, PSDConstraint, SOCConstraint
+from .expressions import Expression, VarBlock
+from .standard_form import ConeDims, RowBlock, StandardForm
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Model
+
+
+class _RowBuilder:
+    """Accumulates COO triplets of A and the entries of b, block by block."""
+
+    def __init__(self, offsets: dict[VarBlock, int]):
+        self.offsets = offsets
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.b: list[np.ndarray] = []
+        self.m = 0
+
+    def add(self, expr: Expression, sign: float, row_select: np.ndarray | None = None,
+            row_scale: np.ndarray | None = None) -> int:
+        """Append rows sign * S C x  with b = -sign * S e, S = diag(row_scale) selection."""
+        const = expr.const if row_select is None else expr.const[row_select]
+        k = const.size
+        scale = sign if row_scale is None else sign * row_scale
+        for blk, C in expr.terms.items():
+            C = C if row_select is None else C[row_select]
+            coo = C.tocoo()
+            s = scale if np.isscalar(scale) else scale[coo.row]
+            self.rows.append(coo.row.astype(np.int64) + self.m)
+            self.cols.append(coo.col.astype(np.int64) + self.offsets[blk])
+            self.vals.append(coo.data * s)
+        self.b.append(-scale * const)
+        start = self.m
+        self.m += k
+        return start
+
+
+def compile_model(model: "Model") -> StandardForm:
+    """Build the StandardForm of `model` (sparse, built once)."""
+    blocks = model._blocks
+    offsets: dict[VarBlock, int] = {}
+    n = 0
+    for blk in blocks:
+        offsets[blk] = n
+        n += blk.size
+    lb = np.concatenate([blk.lb for blk in blocks]) if blocks else np.zeros(0)
+    ub = np.concatenate([blk.ub for blk in blocks]) if blocks else np.zeros(0)
+    integer = np.concatenate([blk.integer for blk in blocks]) if blocks else np.zeros(0, bool)
+    names: list[str] = []
+    for blk in blocks:
+        names.extend(blk.scalar_names())
+
+    c = np.zeros(n)
+    offset = 0.0
+    obj = model._objective
+    if obj is not None:
+        for blk, C in obj.terms.items():
+            c[offsets[blk]: offsets[blk] + blk.size] += np.asarray(C.todense()).ravel()
+        offset = float(obj.const[0])
+    sense = model._sense
+    if sense < 0:
+        c, offset = -c, -offset
+
+    builder = _RowBuilder(offsets)
+    row_blocks: list[RowBlock] = []
+    zero = [k for k in model._constraints.values() if isinstance(k, LinearConstraint) and k.sense == "=="]
+    nonneg = [k for k in model._constraints.values() if isinstance(k, LinearConstraint) and k.sense == "<="]
+    socs = [k for k in model._constraints.values() if isinstance(k, SOCConstraint)]
+    psds = [k for k in model._constraints.values() if isinstance(k, PSDConstraint)]
+
+    for cone, group in (("zero", zero), ("nonneg", nonneg)):
+        for con in group:
+            start = builder.add(con.expr, 1.0)
+            row_blocks.append(RowBlock(con.name, cone, start, con.expr.size, con.shape, con.expr.size))
+    soc_dims = []
+    for con in socs:
+        start = builder.add(con.t, -1.0)
+        builder.add(con.x, -1.0)
+        q = 1 + con.x.size
+        soc_dims.append(q)
+        row_blocks.append(RowBlock(con.name, "soc", start, q, con.shape, q))
+    psd_dims = []
+    for con in psds:
+        k = con.shape[0]
+        r, cc = svec_indices(k)
+        start = builder.add(con.expr, -1.0, row_select=r * k + cc, row_scale=svec_scale(k))
+        psd_dims.append(k)
+        row_blocks.append(RowBlock(con.name, "psd", start, r.size, con.shape, k))
+
+    m = builder.m
+    if builder.rows:
+        A = sp.csc_matrix((np.concatenate(builder.vals),
+                           (np.concatenate(builder.rows), np.concatenate(builder.cols))), shape=(m, n))
+    else:
+        A = sp.csc_matrix((m, n))
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    b = np.concatenate(builder.b) if builder.b else np.zeros(0)
+    cones = ConeDims(zero=sum(k.expr.size for k in zero), nonneg=sum(k.expr.size for k in nonneg),
+                     soc=tuple(soc_dims), psd=tuple(psd_dims))
+    return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float), ub=ub.astype(float),
+                        integer=integer.astype(bool), offset=offset, sense=sense,
+                        var_names=tuple(names), row_blocks=tuple(row_blocks), name=model.name)

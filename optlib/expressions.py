@@ -1,0 +1,625 @@
+"""Affine expressions over blocks of variables, stored sparse.
+
+An expression of shape S is  vec(E) = const + sum_B C_B x_B,  with vec the row-major
+(C order) flattening, x_B the scalars of variable block B and C_B a scipy.sparse CSR
+matrix of shape (prod(S), B.size). Every operation (indexing, transpose, sums,
+stacking, products with constants) is a sparse linear map applied to the C_B, so large
+structured matrices (LMIs with 10^4 rows) stay sparse end to end.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .constraints import Constraint
+    from .model import Model
+
+Shape = tuple[int, ...]
+
+
+# ----------------------------------------------------------------------------------------
+# variable blocks
+# ----------------------------------------------------------------------------------------
+class VarBlock:
+    """The scalars behind one user variable: `size` scalars with bounds and a kind.
+
+    `integer` is a per-scalar mask (all True for integer/boolean blocks); `names`, when
+    given, are the scalars' names (e.g. the columns of an MPS file).
+    """
+
+    __slots__ = ("model", "name", "size", "kind", "lb", "ub", "shape", "symmetric", "integer", "names")
+
+    def __init__(self, model: "Model", name: str, size: int, kind: str, lb: np.ndarray,
+                 ub: np.ndarray, shape: Shape, symmetric: bool = False,
+                 integer: np.ndarray | None = None, names: tuple[str, ...] | None = None):
+        self.model = model
+        self.name = name
+        self.size = size
+        self.kind = kind          # 'continuous' | 'integer' | 'boolean' | 'mixed'
+        self.lb = lb
+        self.ub = ub
+        self.shape = shape
+        self.symmetric = symmetric
+        if integer is None:
+            integer = np.full(size, kind in ("integer", "boolean"))
+        self.integer = integer
+        self.names = names
+
+    def scalar_names(self) -> list[str]:
+        """One name per scalar: `x`, `x[3]`, `x[1,2]`, or for symmetric blocks `X[i,j]` (i >= j)."""
+        if self.names is not None:
+            return list(self.names)
+        if self.symmetric:
+            from .cones import svec_indices
+            r, c = svec_indices(self.shape[0])
+            return [f"{self.name}[{i},{j}]" for i, j in zip(r.tolist(), c.tolist())]
+        if not self.shape:
+            return [self.name]
+        return [f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
+
+    def __repr__(self) -> str:
+        return f"VarBlock({self.name!r}, size={self.size}, kind={self.kind})"
+
+
+# ----------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------
+def _size(shape: Shape) -> int:
+    return int(math.prod(shape))
+
+
+def _as_shape(shape: Any, what: str = "shape") -> Shape:
+    if shape is None:
+        return ()
+    if isinstance(shape, numbers.Integral):
+        shape = (int(shape),)
+    try:
+        out = tuple(int(s) for s in shape)
+    except TypeError as exc:
+        raise ValueError(f"{what} must be an int or a tuple of ints, got {shape!r}") from exc
+    if any(s < 0 for s in out):
+        raise ValueError(f"{what} must have non-negative entries, got {out}")
+    if len(out) > 2:
+        raise ValueError(f"{what} must have at most 2 dimensions, got {out}")
+    return out
+
+
+def as_constant(value: Any, what: str = "constant") -> np.ndarray:
+    """A float ndarray (dense) from a number, array or scipy.sparse matrix; NaN/inf rejected."""
+    if sp.issparse(value):
+        arr = value.toarray()
+    else:
+        arr = np.asarray(value)
+    if arr.dtype == object:
+        raise TypeError(f"{what}: cannot use an object of type {type(value).__name__} here")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must be numeric, got dtype {arr.dtype}")
+    arr = arr.astype(float, copy=False)
+    if arr.ndim > 2:
+        raise ValueError(f"{what} must have at most 2 dimensions, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{what} contains {bad}; constants in a model must be finite")
+    return arr
+
+
+def _check_sparse_finite(mat: sp.spmatrix, what: str) -> sp.csr_matrix:
+    mat = sp.csr_matrix(mat, dtype=float)
+    if not np.all(np.isfinite(mat.data)):
+        raise ValueError(f"{what} contains NaN or inf; constants in a model must be finite")
+    return mat
+
+
+def _index_grid(shape: Shape) -> np.ndarray:
+    return np.arange(_size(shape), dtype=np.int64).reshape(shape)
+
+
+def _selection(idx: np.ndarray, n_in: int) -> sp.csr_matrix:
+    """Sparse 0/1 matrix P with (P v)[k] = v[idx[k]]."""
+    idx = np.asarray(idx, dtype=np.int64).ravel()
+    return sp.csr_matrix((np.ones(idx.size), (np.arange(idx.size), idx)), shape=(idx.size, n_in))
+
+
+def to_expression(value: Any) -> "Expression":
+    """Wrap numbers, arrays and sparse matrices as constant expressions."""
+    if isinstance(value, Expression):
+        return value
+    if isinstance(value, Norm2):
+        raise TypeError("norm2(...) is not affine; use it as `norm2(x) <= t` or in minimize()")
+    arr = as_constant(value)
+    return Expression({}, arr.ravel().copy(), arr.shape)
+
+
+# ----------------------------------------------------------------------------------------
+# expressions
+# ----------------------------------------------------------------------------------------
+class Expression:
+    """An affine expression `const + sum_B C_B x_B` with a numpy-like shape (0-2 dims)."""
+
+    __array_ufunc__ = None       # make numpy defer to our reflected operators
+    __array_priority__ = 1000
+
+    def __init__(self, terms: dict[VarBlock, sp.csr_matrix], const: np.ndarray, shape: Shape):
+        self.terms = terms
+        self.const = np.asarray(const, dtype=float).ravel()
+        self.shape = tuple(shape)
+        if self.const.size != _size(self.shape):
+            raise ValueError(f"internal: constant of size {self.const.size} for shape {self.shape}")
+
+    # -- basic properties ------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return _size(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.terms
+
+    @property
+    def model(self) -> "Model | None":
+        for block in self.terms:
+            return block.model
+        return None
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a scalar expression")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        names = ", ".join(b.name for b in self.terms) or "constant"
+        return f"Expression(shape={self.shape}, vars=[{names}])"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an optlib expression has no truth value; compare it to build a constraint")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a scalar expression")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    # -- linear maps -----------------------------------------------------------------
+    def _apply(self, P: sp.spmatrix, shape: Shape) -> "Expression":
+        """The expression P vec(self), reshaped to `shape`."""
+        P = sp.csr_matrix(P)
+        terms = {b: sp.csr_matrix(P @ C) for b, C in self.terms.items()}
+        return Expression(terms, P @ self.const, shape)
+
+    def _take(self, idx: np.ndarray, shape: Shape) -> "Expression":
+        """Select flat entries `idx` (row selection, no matrix product)."""
+        idx = np.asarray(idx, dtype=np.int64).ravel()
+        terms = {b: C[idx] for b, C in self.terms.items()}
+        return Expression(terms, self.const[idx], shape)
+
+    def _scale_rows(self, w: np.ndarray) -> "Expression":
+        D = sp.diags(w)
+        terms = {b: sp.csr_matrix(D @ C) for b, C in self.terms.items()}
+        return Expression(terms, w * self.const, self.shape)
+
+    def broadcast_to(self, shape: Shape) -> "Expression":
+        shape = tuple(shape)
+        if shape == self.shape:
+            return self
+        try:
+            idx = np.broadcast_to(_index_grid(self.shape), shape)
+        except ValueError as exc:
+            raise ValueError(f"shape mismatch: cannot broadcast {self.shape} to {shape}") from exc
+        return self._take(idx, shape)
+
+    def reshape(self, *shape: Any) -> "Expression":
+        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+            shape = shape[0]
+        new = np.empty(self.size).reshape(shape).shape   # numpy resolves -1 and checks size
+        return Expression(dict(self.terms), self.const, _as_shape(new))
+
+    def flatten(self) -> "Expression":
+        return Expression(dict(self.terms), self.const, (self.size,))
+
+    ravel = flatten
+
+    @property
+    def T(self) -> "Expression":
+        if self.ndim < 2:
+            return self
+        return self._take(_index_grid(self.shape).T, self.shape[::-1])
+
+    def transpose(self) -> "Expression":
+        return self.T
+
+    def __getitem__(self, key: Any) -> "Expression":
+        if isinstance(key, Expression):
+            raise TypeError("cannot index with an optlib expression")
+        sel = _index_grid(self.shape)[key]
+        sel = np.asarray(sel)
+        if sel.ndim > 2:
+            raise ValueError(f"indexing gives {sel.ndim} dimensions; at most 2 are supported")
+        return self._take(sel, sel.shape)
+
+    def sum(self, axis: int | None = None) -> "Expression":
+        if axis is None:
+            P = sp.csr_matrix(np.ones((1, self.size)))
+            return self._apply(P, ())
+        if self.ndim == 0:
+            raise ValueError("axis given for a scalar expression")
+        axis = axis % self.ndim
+        grid = _index_grid(self.shape)
+        out_shape = tuple(s for i, s in enumerate(self.shape) if i != axis)
+        rows = np.broadcast_to(np.expand_dims(_index_grid(out_shape), axis), self.shape)
+        P = sp.csr_matrix((np.ones(self.size), (rows.ravel(), grid.ravel())),
+                          shape=(_size(out_shape), self.size))
+        return self._apply(P, out_shape)
+
+    # -- arithmetic ------------------------------------------------------------------
+    def _combine(self, other: Any, sign: float) -> "Expression":
+        other = to_expression(other)
+        _check_same_model(self, other)
+        try:
+            shape = np.broadcast_shapes(self.shape, other.shape)
+        except ValueError as exc:
+            raise ValueError(f"shape mismatch: cannot add shapes {self.shape} and {other.shape}") from exc
+        a, b = self.broadcast_to(shape), other.broadcast_to(shape)
+        terms = dict(a.terms)
+        for blk, C in b.terms.items():
+            C = C if sign > 0 else -C
+            terms[blk] = sp.csr_matrix(terms[blk] + C) if blk in terms else C
+        return Expression(terms, a.const + sign * b.const, shape)
+
+    def __add__(self, other: Any) -> "Expression":
+        return self._combine(other, 1.0)
+
+    def __radd__(self, other: Any) -> "Expression":
+        return to_expression(other)._combine(self, 1.0)
+
+    def __sub__(self, other: Any) -> "Expression":
+        return self._combine(other, -1.0)
+
+    def __rsub__(self, other: Any) -> "Expression":
+        return to_expression(other)._combine(self, -1.0)
+
+    def __neg__(self) -> "Expression":
+        return Expression({b: -C for b, C in self.terms.items()}, -self.const, self.shape)
+
+    def __pos__(self) -> "Expression":
+        return self
+
+    def __mul__(self, other: Any) -> "Expression":
+        if isinstance(other, Expression):
+            if other.is_constant:
+                other = other.const.reshape(other.shape)
+            elif self.is_constant:
+                return other * self.const.reshape(self.shape)
+            else:
+                raise ValueError("product of two non-constant expressions is not affine")
+        if isinstance(other, numbers.Number):
+            c = float(other)
+            if not math.isfinite(c):
+                raise ValueError("multiplier contains NaN or inf")
+            return Expression({b: C * c for b, C in self.terms.items()}, self.const * c, self.shape)
+        arr = as_constant(other, "multiplier")
+        try:
+            shape = np.broadcast_shapes(self.shape, arr.shape)
+        except ValueError as exc:
+            raise ValueError(f"shape mismatch: cannot multiply shapes {self.shape} and {arr.shape} "
+                             "elementwise (use @ for matrix products)") from exc
+        return self.broadcast_to(shape)._scale_rows(np.broadcast_to(arr, shape).ravel())
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> "Expression":
+        if isinstance(other, Expression):
+            if not other.is_constant:
+                raise ValueError("division by a non-constant expression is not affine")
+            other = other.const.reshape(other.shape)
+        arr = as_constant(other, "divisor")
+        if np.any(arr == 0):
+            raise ValueError("division by zero")
+        return self * (1.0 / arr)
+
+    def __matmul__(self, other: Any) -> "Expression":
+        if isinstance(other, Expression):
+            if other.is_constant:
+                other = other.const.reshape(other.shape)
+            elif self.is_constant:
+                return _const_matmul_expr(self.const.reshape(self.shape), other)
+            else:
+                raise ValueError("product of two non-constant expressions is not affine")
+        return _expr_matmul_const(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Expression":
+        return _const_matmul_expr(other, self)
+
+    # -- constraints -----------------------------------------------------------------
+    def __le__(self, other: Any) -> "Constraint":
+        from .constraints import make_inequality
+        return make_inequality(self, other)
+
+    def __ge__(self, other: Any) -> "Constraint":
+        from .constraints import make_inequality
+        if isinstance(other, Norm2):
+            return other <= self
+        return make_inequality(other, self)
+
+    def __eq__(self, other: Any) -> "Constraint":  # type: ignore[override]
+        from .constraints import make_equality
+        return make_equality(self, other)
+
+    def __rshift__(self, other: Any) -> "Constraint":
+        from .constraints import PSDConstraint
+        return PSDConstraint(self - other)
+
+    def __rrshift__(self, other: Any) -> "Constraint":
+        from .constraints import PSDConstraint
+        return PSDConstraint(to_expression(other) - self)
+
+    def __lshift__(self, other: Any) -> "Constraint":
+        from .constraints import PSDConstraint
+        return PSDConstraint(to_expression(other) - self)
+
+    def __rlshift__(self, other: Any) -> "Constraint":
+        from .constraints import PSDConstraint
+        return PSDConstraint(self - other)
+
+    __hash__ = object.__hash__
+
+    # -- evaluation ------------------------------------------------------------------
+    def evaluate(self, values: dict[VarBlock, np.ndarray]) -> np.ndarray | float:
+        """Value of the expression given flat values for each variable block."""
+        out = self.const.copy()
+        for blk, C in self.terms.items():
+            out += C @ values[blk]
+        if not self.shape:
+            return float(out[0])
+        return out.reshape(self.shape)
+
+
+class Variable(Expression):
+    """A user variable: an expression whose coefficients pick the scalars of its block."""
+
+    def __init__(self, block: VarBlock, coef: sp.csr_matrix | None = None):
+        if coef is None:
+            coef = sp.identity(block.size, format="csr")
+        super().__init__({block: coef}, np.zeros(_size(block.shape)), block.shape)
+        self.block = block
+
+    @property
+    def name(self) -> str:
+        return self.block.name
+
+    @property
+    def kind(self) -> str:
+        return self.block.kind
+
+    def __repr__(self) -> str:
+        return f"Variable({self.block.name!r}, shape={self.shape}, {self.block.kind})"
+
+
+def _check_same_model(a: Expression, b: Expression) -> None:
+    ma, mb = a.model, b.model
+    if ma is not None and mb is not None and ma is not mb:
+        raise ValueError("expression mixes variables from two different models")
+
+
+# ----------------------------------------------------------------------------------------
+# products with constant matrices, by reshaping the coefficient tensor (no Kronecker)
+# ----------------------------------------------------------------------------------------
+def _const_operand(M: Any, what: str) -> sp.csr_matrix | np.ndarray:
+    if sp.issparse(M):
+        return _check_sparse_finite(M, what)
+    return as_constant(M, what)
+
+
+def _left_product_terms(A: sp.csr_matrix, C: sp.csr_matrix, m: int, n: int) -> sp.csr_matrix:
+    """Coefficients of A @ X where X (m x n) has coefficients C (mn x K); A is p x m."""
+    K = C.shape[1]
+    Cc = C.tocoo()
+    i, j = np.divmod(Cc.row.astype(np.int64), n)
+    G = sp.csr_matrix((Cc.data, (i, j * K + Cc.col)), shape=(m, n * K))
+    H = (A @ G).tocoo()
+    j2, k2 = np.divmod(H.col.astype(np.int64), K)
+    p = A.shape[0]
+    return sp.csr_matrix((H.data, (H.row.astype(np.int64) * n + j2, k2)), shape=(p * n, K))
+
+
+def _right_product_terms(C: sp.csr_matrix, B: sp.csr_matrix, m: int, n: int) -> sp.csr_matrix:
+    """Coefficients of X @ B where X (m x n) has coefficients C (mn x K); B is n x q."""
+    K = C.shape[1]
+    Cc = C.tocoo()
+    i, j = np.divmod(Cc.row.astype(np.int64), n)
+    G = sp.csr_matrix((Cc.data, (i * K + Cc.col, j)), shape=(m * K, n))
+    H = (G @ B).tocoo()
+    i2, k2 = np.divmod(H.row.astype(np.int64), K)
+    q = B.shape[1]
+    return sp.csr_matrix((H.data, (i2 * q + H.col, k2)), shape=(m * q, K))
+
+
+def _const_matmul_expr(A: Any, X: Expression) -> Expression:
+    A = _const_operand(A, "left matrix operand")
+    if A.ndim == 0 or X.ndim == 0:
+        raise ValueError("matmul with a scalar; use * instead")
+    a_vec, x_vec = A.ndim == 1, X.ndim == 1
+    A2 = A.reshape(1, -1) if a_vec else A
+    Xm = X.reshape(X.shape[0], 1) if x_vec else X
+    m, n = Xm.shape
+    if A2.shape[1] != m:
+        raise ValueError(f"shape mismatch in matmul: {A.shape} @ {X.shape}")
+    As = sp.csr_matrix(A2)
+    terms = {b: _left_product_terms(As, C, m, n) for b, C in X.terms.items()}
+    const = np.asarray(As @ X.const.reshape(m, n)).ravel()
+    shape = (A2.shape[0], n)
+    if a_vec and x_vec:
+        shape = ()
+    elif a_vec:
+        shape = (n,)
+    elif x_vec:
+        shape = (A2.shape[0],)
+    return Expression(terms, const, shape)
+
+
+def _expr_matmul_const(X: Expression, B: Any) -> Expression:
+    B = _const_operand(B, "right matrix operand")
+    if B.ndim == 0 or X.ndim == 0:
+        raise ValueError("matmul with a scalar; use * instead")
+    x_vec, b_vec = X.ndim == 1, B.ndim == 1
+    Xm = X.reshape(1, X.shape[0]) if x_vec else X
+    B2 = B.reshape(-1, 1) if b_vec else B
+    m, n = Xm.shape
+    if B2.shape[0] != n:
+        raise ValueError(f"shape mismatch in matmul: {X.shape} @ {B.shape}")
+    Bs = sp.csr_matrix(B2)
+    terms = {b: _right_product_terms(C, Bs, m, n) for b, C in X.terms.items()}
+    const = np.asarray((Bs.T @ X.const.reshape(m, n).T).T).ravel()
+    q = B2.shape[1]
+    shape = (m, q)
+    if x_vec and b_vec:
+        shape = ()
+    elif x_vec:
+        shape = (q,)
+    elif b_vec:
+        shape = (m,)
+    return Expression(terms, const, shape)
+
+
+# ----------------------------------------------------------------------------------------
+# atoms
+# ----------------------------------------------------------------------------------------
+def _concat(items: Iterable[Any], what: str) -> Expression:
+    exprs = [to_expression(e) for e in items]
+    if not exprs:
+        raise ValueError(f"{what} needs at least one argument")
+    for e in exprs[1:]:
+        _check_same_model(exprs[0], e)
+    offsets = np.cumsum([0] + [e.size for e in exprs])
+    grids = [off + _index_grid(e.shape) for off, e in zip(offsets, exprs)]
+    stacker = np.hstack if what == "hstack" else np.vstack
+    try:
+        order = stacker(grids)
+    except ValueError as exc:
+        shapes = [e.shape for e in exprs]
+        raise ValueError(f"shape mismatch in {what}: {shapes}") from exc
+    if order.ndim > 2:
+        raise ValueError(f"{what} gives {order.ndim} dimensions; at most 2 are supported")
+    blocks = set().union(*(e.terms for e in exprs))
+    terms = {}
+    for blk in blocks:
+        parts = [e.terms[blk] if blk in e.terms else sp.csr_matrix((e.size, blk.size)) for e in exprs]
+        terms[blk] = sp.csr_matrix(sp.vstack(parts, format="csr")[order.ravel()])
+    const = np.concatenate([e.const for e in exprs])[order.ravel()]
+    return Expression(terms, const, order.shape)
+
+
+def hstack(items: Iterable[Any]) -> Expression:
+    """Horizontal concatenation (vectors are joined end to end; matrices along columns)."""
+    return _concat(items, "hstack")
+
+
+def vstack(items: Iterable[Any]) -> Expression:
+    """Vertical concatenation (vectors become rows)."""
+    return _concat(items, "vstack")
+
+
+def bmat(blocks: list[list[Any]]) -> Expression:
+    """A block matrix from a nested list of matrix expressions or constants."""
+    return vstack([hstack(row) for row in blocks])
+
+
+def trace(X: Any) -> Expression:
+    """trace(X) = sum_i X_ii for a square matrix expression."""
+    X = to_expression(X)
+    if X.ndim != 2 or X.shape[0] != X.shape[1]:
+        raise ValueError(f"trace needs a square matrix, got shape {X.shape}")
+    return X._take(np.arange(X.shape[0]) * (X.shape[0] + 1), (X.shape[0],)).sum()
+
+
+def diag(x: Any) -> Expression:
+    """diag of a vector is a diagonal matrix; diag of a square matrix is its diagonal vector."""
+    x = to_expression(x)
+    if x.ndim == 1:
+        n = x.shape[0]
+        P = sp.csr_matrix((np.ones(n), (np.arange(n) * (n + 1), np.arange(n))), shape=(n * n, n))
+        return x._apply(P, (n, n))
+    if x.ndim == 2 and x.shape[0] == x.shape[1]:
+        n = x.shape[0]
+        return x._take(np.arange(n) * (n + 1), (n,))
+    raise ValueError(f"diag needs a vector or a square matrix, got shape {x.shape}")
+
+
+def sum(x: Any, axis: int | None = None) -> Expression:  # noqa: A001 - numpy-like name
+    """Sum of the entries (optionally along an axis)."""
+    return to_expression(x).sum(axis)
+
+
+class Norm2:
+    """||x||_2 of an affine expression; usable in `norm2(x) <= t` (a second-order cone)."""
+
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, x: Expression):
+        self.x = x
+
+    def __le__(self, t: Any) -> "Constraint":
+        from .constraints import SOCConstraint
+        return SOCConstraint(to_expression(t), self.x)
+
+    def __ge__(self, other: Any) -> Any:
+        raise ValueError("norm2(x) >= t is not convex; only norm2(x) <= t is allowed")
+
+    def __bool__(self) -> bool:
+        raise TypeError("norm2(...) has no truth value")
+
+    def __repr__(self) -> str:
+        return f"norm2({self.x!r})"
+
+
+def norm2(x: Any) -> Norm2:
+    """Euclidean norm of all entries of x, for second-order cone constraints."""
+    return Norm2(to_expression(x).flatten())
+
+
+def lmi(F0: Any, terms: Iterable[tuple[Any, Any]]) -> Expression:
+    """The symmetric matrix F0 + sum_i x_i F_i as one sparse expression.
+
+    Each `x_i` is a scalar expression (a scalar variable or an entry), or a vector
+    expression paired with a list of matrices of the same length. The F_i stay sparse:
+    the coefficient matrix is the stack of vec(F_i) columns times the x_i coefficients.
+    Use it as `optlib.lmi(F0, [(x, F1), ...]) << 0` or `>> 0`.
+    """
+    F0c = _const_operand(F0, "F0")
+    if F0c.ndim != 2 or F0c.shape[0] != F0c.shape[1]:
+        raise ValueError(f"lmi: F0 must be a square matrix, got shape {F0c.shape}")
+    n = F0c.shape[0]
+    scalars: list[Expression] = []
+    cols: list[sp.csr_matrix] = []
+    for k, pair in enumerate(terms):
+        try:
+            x, F = pair
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"lmi: term {k} must be a pair (x, F)") from exc
+        x = to_expression(x)
+        Fs = F if isinstance(F, (list, tuple)) else [F]
+        if x.size != len(Fs):
+            raise ValueError(f"lmi: term {k} pairs an expression of size {x.size} with {len(Fs)} matrices")
+        for j, Fj in enumerate(Fs):
+            Fj = sp.csr_matrix(_const_operand(Fj, f"lmi term {k} matrix {j}"))
+            if Fj.shape != (n, n):
+                raise ValueError(f"lmi: term {k} matrix {j} has shape {Fj.shape}, expected {(n, n)}")
+            cols.append(Fj.reshape(1, n * n))
+        scalars.append(x.flatten())
+    F0_expr = to_expression(F0c.toarray() if sp.issparse(F0c) else F0c)
+    if not cols:
+        return F0_expr
+    V = sp.vstack(cols, format="csr").T.tocsr()        # (n^2) x p
+    xs = _concat(scalars, "hstack") if len(scalars) > 1 else scalars[0]
+    terms_out = {b: sp.csr_matrix(V @ C) for b, C in xs.terms.items()}
+    const = F0_expr.const + V @ xs.const
+    return Expression(terms_out, const, (n, n))

@@ -1,0 +1,366 @@
+"""`optlib.Model`: variables, constraints and an objective, solved on any backend.
+
+    m = optlib.Model("demo")
+    x = m.continuous(3, lb=0)
+    m.add(x.sum() <= 1, name="budget")
+    m.maximize(np.array([1, 2, 3]) @ x)
+    result = m.solve(backend="highs")     # or "auto", "scip", "clarabel", "cvxpy:SCS", ...
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import traceback
+from typing import Any, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from .certify import Tolerances, certify, dual_values
+from .compile import compile_model
+from .cones import svec_indices, svec_size
+from .constraints import Constraint, LinearConstraint
+from .expressions import Expression, Norm2, Variable, VarBlock, _as_shape, to_expression
+from .result import BackendInfo, Result, Timings, relative_gap
+from .standard_form import RawResult, SolveParams, StandardForm
+from .status import Status
+
+
+class Model:
+    """An optimization model: build it with variables and constraints, then `solve`."""
+
+    def __init__(self, name: str | None = None):
+        self.name = name or "model"
+        self._blocks: list[VarBlock] = []
+        self._variables: dict[str, Variable] = {}
+        self._constraints: dict[str, Constraint] = {}
+        self._objective: Expression | None = None
+        self._sense = 1
+        self._counter = 0
+        self._epigraphs = 0
+
+    # -- variables -------------------------------------------------------------------
+    def _new_name(self, name: str | None, prefix: str) -> str:
+        if name is None:
+            self._counter += 1
+            name = f"{prefix}{self._counter}"
+            while name in self._variables:
+                self._counter += 1
+                name = f"{prefix}{self._counter}"
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if name in self._variables:
+            raise ValueError(f"a variable named {name!r} already exists in model {self.name!r}")
+        return name
+
+    def _bounds(self, value: Any, shape: tuple[int, ...], default: float, what: str, name: str) -> np.ndarray:
+        if value is None:
+            return np.full(int(np.prod(shape)), default)
+        if sp.issparse(value):
+            value = value.toarray()
+        arr = np.asarray(value, dtype=float)
+        if np.isnan(arr).any():
+            raise ValueError(f"{what} of variable {name!r} contains NaN")
+        try:
+            return np.broadcast_to(arr, shape).astype(float).ravel().copy()
+        except ValueError as exc:
+            raise ValueError(f"{what} of variable {name!r} has shape {arr.shape}, "
+                             f"which does not broadcast to the variable's shape {shape}") from exc
+
+    def _add_block(self, shape: Any, lb: Any, ub: Any, name: str | None, kind: str) -> Variable:
+        shape = _as_shape(shape)
+        name = self._new_name(name, "x")
+        lo = self._bounds(lb, shape, -math.inf, "lb", name)
+        hi = self._bounds(ub, shape, math.inf, "ub", name)
+        if np.any(lo > hi):
+            j = int(np.flatnonzero(lo > hi)[0])
+            raise ValueError(f"variable {name!r}: lb > ub at flat index {j} ({lo[j]:g} > {hi[j]:g})")
+        if np.any(lo == math.inf) or np.any(hi == -math.inf):
+            raise ValueError(f"variable {name!r}: lb cannot be +inf and ub cannot be -inf")
+        if kind != "continuous":
+            for arr, what in ((lo, "lb"), (hi, "ub")):
+                fin = np.isfinite(arr)
+                frac = fin & (np.abs(arr - np.round(arr)) > 1e-9)
+                if np.any(frac):
+                    j = int(np.flatnonzero(frac)[0])
+                    raise ValueError(f"integer variable {name!r} has a fractional {what} "
+                                     f"{arr[j]:g} at flat index {j}; give integral bounds")
+                arr[fin] = np.round(arr[fin])
+        block = VarBlock(self, name, int(np.prod(shape)), kind, lo, hi, shape)
+        self._blocks.append(block)
+        var = Variable(block)
+        self._variables[name] = var
+        return var
+
+    def continuous(self, shape: Any = (), lb: Any = None, ub: Any = None, name: str | None = None) -> Variable:
+        """A continuous variable of the given shape with optional (broadcast) bounds."""
+        return self._add_block(shape, lb, ub, name, "continuous")
+
+    def integer(self, shape: Any = (), lb: Any = None, ub: Any = None, name: str | None = None) -> Variable:
+        """An integer variable; bounds must be integral (or infinite)."""
+        return self._add_block(shape, lb, ub, name, "integer")
+
+    def boolean(self, shape: Any = (), name: str | None = None) -> Variable:
+        """A 0/1 variable."""
+        return self._add_block(shape, 0, 1, name, "boolean")
+
+    def symmetric(self, n: int, psd: bool = False, name: str | None = None) -> Variable:
+        """A symmetric n x n matrix variable (n(n+1)/2 scalars); `psd=True` adds X >> 0."""
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"symmetric: n must be a positive integer, got {n!r}")
+        n = int(n)
+        name = self._new_name(name, "X")
+        k = svec_size(n)
+        block = VarBlock(self, name, k, "continuous", np.full(k, -math.inf), np.full(k, math.inf),
+                         (n, n), symmetric=True)
+        r, c = svec_indices(n)
+        pos = np.arange(k)
+        rows = np.concatenate([r * n + c, c * n + r])
+        cols = np.concatenate([pos, pos])
+        keep = np.concatenate([np.ones(k, bool), r != c])   # diagonal once
+        coef = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n * n, k))
+        self._blocks.append(block)
+        var = Variable(block, coef)
+        self._variables[name] = var
+        if psd:
+            self.add(var >> 0, name=f"{name}_psd")
+        return var
+
+    # -- constraints and objective -------------------------------------------------------
+    def add(self, constraint: Constraint | Iterable[Constraint], name: str | None = None) -> Constraint | list[Constraint]:
+        """Add a constraint (or a list of them, named name[0], name[1], ...); returns it."""
+        if isinstance(constraint, (list, tuple)):
+            return [self.add(c, None if name is None else f"{name}[{i}]") for i, c in enumerate(constraint)]
+        if isinstance(constraint, (bool, np.bool_)):
+            raise TypeError("m.add got a bool: the comparison was evaluated by Python, not optlib "
+                            "(compare an optlib expression, e.g. x <= 1)")
+        if not isinstance(constraint, Constraint):
+            raise TypeError(f"m.add expects a constraint, got {type(constraint).__name__}")
+        owner = constraint.model
+        if owner is not None and owner is not self:
+            raise ValueError("constraint uses variables of another model")
+        if constraint.name is not None and any(c is constraint for c in self._constraints.values()):
+            raise ValueError(f"constraint {constraint.name!r} was already added")
+        if name is None:
+            i = len(self._constraints)
+            name = f"c{i}"
+            while name in self._constraints:
+                i += 1
+                name = f"c{i}"
+        elif not isinstance(name, str) or not name:
+            raise ValueError(f"constraint name must be a non-empty string, got {name!r}")
+        if name in self._constraints:
+            raise ValueError(f"a constraint named {name!r} already exists in model {self.name!r}")
+        constraint.name = name
+        self._constraints[name] = constraint
+        return constraint
+
+    def _objective_expr(self, expr: Any, sense: int) -> Expression:
+        if isinstance(expr, Norm2):
+            if sense < 0:
+                raise ValueError("maximize(norm2(...)) is not convex")
+            self._epigraphs += 1
+            t = self.continuous(name=f"_norm_epigraph{self._epigraphs}")
+            self.add(expr <= t, name=f"_norm_epigraph{self._epigraphs}")
+            return t
+        e = to_expression(expr)
+        if e.size != 1:
+            raise ValueError(f"the objective must be a scalar expression, got shape {e.shape} "
+                             "(use .sum() or a weight vector @ x)")
+        if e.model is not None and e.model is not self:
+            raise ValueError("objective uses variables of another model")
+        return e.reshape(())
+
+    def minimize(self, expr: Any) -> None:
+        """Set the objective to minimise (an affine scalar, or norm2(x))."""
+        self._objective = self._objective_expr(expr, 1)
+        self._sense = 1
+
+    def maximize(self, expr: Any) -> None:
+        """Set the objective to maximise (an affine scalar)."""
+        self._objective = self._objective_expr(expr, -1)
+        self._sense = -1
+
+    # -- inspection --------------------------------------------------------------------
+    @property
+    def variables(self) -> dict[str, Variable]:
+        return dict(self._variables)
+
+    @property
+    def constraints(self) -> dict[str, Constraint]:
+        return dict(self._constraints)
+
+    @property
+    def objective(self) -> Expression | None:
+        return self._objective
+
+    @property
+    def sense(self) -> str:
+        return "minimize" if self._sense > 0 else "maximize"
+
+    def compile(self) -> StandardForm:
+        """The sparse StandardForm the backends receive."""
+        return compile_model(self)
+
+    def __repr__(self) -> str:
+        nv = sum(b.size for b in self._blocks)
+        return (f"Model({self.name!r}: {nv} scalars in {len(self._blocks)} variables, "
+                f"{len(self._constraints)} constraints, {self.sense})")
+
+    # -- solving -----------------------------------------------------------------------
+    def solve(self, backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = None,
+              threads: int | None = None, verbose: bool = False, *, warm_start: dict | None = None,
+              tolerances: Tolerances | None = None, **backend_options: Any) -> Result:
+        """Solve on `backend` ('auto' picks by problem class) and certify the answer.
+
+        A time limit never raises: the result is FEASIBLE with the incumbent and the bound,
+        or NO_SOLUTION. Invalid arguments raise ValueError naming the argument.
+        """
+        import solvers
+
+        params = _make_params(time_limit, rel_gap, threads, verbose, backend_options)
+        t0 = time.perf_counter()
+        sf = self.compile()
+        if warm_start:
+            params = _with_warm_start(params, warm_start, self, sf)
+        t_compile = time.perf_counter() - t0
+        return solve_standard_form(sf, backend, params, tolerances, t_compile, self._blocks, self._variables)
+
+    def write(self, path: str) -> None:
+        """Write the model as an .mps or .lp file (linear and mixed-integer models only)."""
+        from .io import write_standard_form
+
+        write_standard_form(self.compile(), str(path))
+
+    @classmethod
+    def from_standard_form(cls, sf: StandardForm, name: str | None = None) -> "Model":
+        """A model with one vector variable `x` (per-scalar names and integrality from `sf`)
+        and one constraint per row block of `sf` (linear forms only)."""
+        A, _, _ = sf.linear_rows()
+        m = cls(name or sf.name)
+        kinds = "integer" if sf.integer.all() and sf.n else ("mixed" if sf.has_integers else "continuous")
+        block = VarBlock(m, "x", sf.n, kinds, sf.lb.astype(float).copy(), sf.ub.astype(float).copy(),
+                         (sf.n,), integer=sf.integer.copy(), names=tuple(sf.var_names) or None)
+        m._blocks.append(block)
+        x = Variable(block)
+        m._variables["x"] = x
+        blocks = sf.row_blocks or _default_row_blocks(sf)
+        for rb in blocks:
+            rows = slice(rb.start, rb.start + rb.size)
+            expr = Expression({block: sp.csr_matrix(A[rows])}, -sf.b[rows], (rb.size,))
+            m.add(LinearConstraint(expr, "==" if rb.cone == "zero" else "<="), name=rb.name)
+        obj = Expression({block: sp.csr_matrix(sf.sense * sf.c.reshape(1, -1))},
+                         np.array([sf.sense * sf.offset]), ())
+        (m.minimize if sf.sense > 0 else m.maximize)(obj)
+        return m
+
+
+def _default_row_blocks(sf: StandardForm):
+    from .standard_form import RowBlock
+
+    out = []
+    for i in range(sf.m):
+        cone = "zero" if i < sf.cones.zero else "nonneg"
+        out.append(RowBlock(f"r{i}", cone, i, 1, (1,), 1))
+    return out
+
+
+def _make_params(time_limit: Any, rel_gap: Any, threads: Any, verbose: Any, options: dict) -> SolveParams:
+    if time_limit is not None:
+        if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real) or not time_limit > 0:
+            raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+        time_limit = float(time_limit)
+    if rel_gap is not None:
+        if isinstance(rel_gap, bool) or not isinstance(rel_gap, numbers.Real) or not 0 <= rel_gap < 1:
+            raise ValueError(f"rel_gap must be a number in [0, 1), got {rel_gap!r}")
+        rel_gap = float(rel_gap)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        threads = int(threads)
+    return SolveParams(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=bool(verbose),
+                       options=dict(options))
+
+
+def _with_warm_start(params: SolveParams, warm_start: dict, model: Model, sf: StandardForm) -> SolveParams:
+    x0 = np.full(sf.n, np.nan)
+    start = 0
+    starts = {}
+    for blk in model._blocks:
+        starts[blk] = start
+        start += blk.size
+    for var, val in warm_start.items():
+        if not isinstance(var, Variable) or var.block not in starts:
+            raise ValueError("warm_start keys must be variables of this model")
+        arr = np.broadcast_to(np.asarray(val, dtype=float), var.shape).ravel()
+        if var.block.symmetric:
+            raise ValueError(f"warm_start for symmetric variable {var.name!r} is not supported")
+        x0[starts[var.block]: starts[var.block] + var.block.size] = arr
+    return SolveParams(params.time_limit, params.rel_gap, params.threads, params.verbose,
+                       params.options, warm_start=x0)
+
+
+def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
+                        tolerances: Tolerances | None = None, t_compile: float = 0.0,
+                        blocks: list[VarBlock] | None = None,
+                        variables: dict[str, Variable] | None = None) -> Result:
+    """Run a backend on a StandardForm, certify the answer and build the Result."""
+    from solvers import choose_backend, get_backend
+
+    if not isinstance(backend, str):
+        raise ValueError(f"backend must be a string such as 'auto' or 'highs', got {backend!r}")
+    auto = backend.strip().lower() == "auto"
+    be = choose_backend(sf) if auto else get_backend(backend)
+    if not be.available():
+        from solvers.base import MissingDependency
+
+        raise MissingDependency(f"backend {be.name!r} needs the package {be.package!r}: pip install {be.package}")
+    be.check(sf)
+
+    t1 = time.perf_counter()
+    try:
+        raw = be.solve(sf, params)
+    except (ValueError, TypeError, ImportError):
+        raise
+    except Exception as exc:  # a solver crash is reported, not hidden
+        raw = RawResult(status=Status.ERROR, solver=be.name, message=f"{type(exc).__name__}: {exc}",
+                        log=traceback.format_exc())
+    t_solve = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    cert = certify(sf, raw, tolerances)
+    t_cert = time.perf_counter() - t2
+
+    status = raw.status
+    objective = None
+    if raw.x is not None and status.has_solution:
+        objective = sf.sense * (float(sf.c @ raw.x) + sf.offset)
+    bound = cert.bound if cert.bound is not None else (sf.sense * raw.bound if raw.bound is not None else None)
+    if status is Status.INFEASIBLE:
+        bound = math.inf * sf.sense       # no point exists: any bound holds
+    if bound is None or (isinstance(bound, float) and math.isnan(bound)):
+        bound = -math.inf * sf.sense
+    gap = relative_gap(objective, bound)
+
+    values: dict[Variable, Any] = {}
+    block_slices: dict[VarBlock, tuple[int, int]] = {}
+    if blocks is not None:
+        start = 0
+        for blk in blocks:
+            block_slices[blk] = (start, start + blk.size)
+            start += blk.size
+    if raw.x is not None and status.has_solution and variables is not None:
+        for var in variables.values():
+            a, b = block_slices[var.block]
+            values[var] = var.evaluate({var.block: np.asarray(raw.x[a:b], dtype=float)})
+    duals = dual_values(sf, raw.z) if raw.z is not None and status.has_solution else {}
+    reason = f"first installed backend for {sf.problem_class}" if auto else ""
+    info = BackendInfo(name=be.name, version=raw.version or be.version(), parameters=dict(raw.parameters),
+                       auto=auto, reason=reason)
+    return Result(status=status, objective=objective, bound=float(bound), gap=gap, values=values, duals=duals,
+                  certificate=cert, timings=Timings(t_compile, t_solve, t_cert), backend=info, log=raw.log,
+                  message=raw.message, problem_class=sf.problem_class,
+                  sense="minimize" if sf.sense > 0 else "maximize",
+                  x=None if raw.x is None else np.asarray(raw.x, dtype=float), iterations=raw.iterations,
+                  nodes=raw.nodes, _blocks=block_slices)
