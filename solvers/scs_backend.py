@@ -1,0 +1,93 @@
+"""SCS adapter (first-order splitting; LP, SOCP, SDP with duals).
+
+SCS solves  min c'x  s.t.  A x + s = b, s in K,  with dual  max -b'y  s.t.  c + A'y = 0,
+y in K*: its y is optlib's z as is, and its PSD svec (lower triangle, column-major,
+sqrt 2 scaled) is optlib's. Parameters: time_limit -> time_limit_secs, rel_gap -> eps_rel
+(SCS stops when the relative primal, dual residuals and the duality gap are below
+eps_abs + eps_rel * scale, so eps_rel is its relative gap tolerance; eps_abs stays at
+SCS's default unless given in options), warm_start -> the x warm start; SCS has no
+threads setting. SCS's own default tolerances are loose (1e-4): its dual objective can lie
+slightly above the optimum.
+
+Status: solved -> OPTIMAL (bound = dual objective); infeasible / unbounded -> INFEASIBLE /
+UNBOUNDED; their inaccurate variants only when the ray passes our check; solved_inaccurate
+and any stop at a limit -> FEASIBLE or NO_SOLUTION by our feasibility check of x; failed
+(not at a limit) -> NUMERICAL_ERROR.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optlib.standard_form import RawResult, SolveParams, StandardForm
+from optlib.status import Status
+
+from .base import Backend, Capabilities, require
+from .conic_form import ConicData, conic_data, ignored_params
+
+
+class ScsBackend(Backend):
+    name = "scs"
+    package = "scs"
+    module = "scs"
+    capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True)
+
+    @staticmethod
+    def _settings(params: SolveParams) -> dict[str, Any]:
+        used: dict[str, Any] = {"verbose": bool(params.verbose)}
+        if params.time_limit is not None:
+            used["time_limit_secs"] = float(params.time_limit)
+        if params.rel_gap is not None:
+            used["eps_rel"] = float(params.rel_gap)
+        used.update(params.options)
+        return used
+
+    def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
+        self.check(sf)
+        scs = require("scs", self.package, self.name)
+        data = conic_data(sf)
+        settings = self._settings(params)
+        cone = {"z": data.cones.zero, "l": data.cones.nonneg,
+                "q": list(data.cones.soc), "s": list(data.cones.psd)}
+        try:
+            solver = scs.SCS({"A": data.A, "b": data.b, "c": data.c}, cone, **dict(settings))
+        except TypeError as exc:  # SCS rejects unknown or ill-typed settings with TypeError
+            raise ValueError(f"backend 'scs': invalid option: {exc}") from exc
+        warm = params.warm_start
+        if warm is not None:
+            settings["warm_start"] = True
+            sol = solver.solve(warm_start=True, x=np.asarray(warm, dtype=float))
+        else:
+            sol = solver.solve()
+        info = sol["info"]
+        settings.update(ignored_params(params, ("time_limit", "rel_gap", "warm_start"),
+                                       "SCS has no threads setting"))
+        res = RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
+                        solve_time=float(info["solve_time"]) / 1000.0,
+                        iterations=int(info["iter"]), parameters=settings)
+        self._classify(res, int(info["status_val"]), str(info["status"]), data,
+                       np.asarray(sol["x"], dtype=float), np.asarray(sol["y"], dtype=float),
+                       sf.offset, float(info["dobj"]))
+        return res
+
+    @staticmethod
+    def _classify(res: RawResult, code: int, text: str, data: ConicData, x: np.ndarray,
+                  y: np.ndarray, offset: float, dual_obj: float) -> None:
+        """Fill status, message, bound and rays of `res` from SCS's answer. Inaccurate
+        infeasible/unbounded answers (SCS gives them when it stops at a limit) count only
+        if their ray checks out; otherwise they are treated like any stopped solve."""
+        if code == 1:  # solved
+            res.status, res.bound = Status.OPTIMAL, dual_obj + offset
+        elif code == -2 or (code == -7 and data.is_infeasibility_ray(y)):
+            res.status, res.dual_ray = Status.INFEASIBLE, data.own(y)
+            res.message = "" if code == -2 else f"SCS: {text}; the ray checks out"
+        elif code == -1 or (code == -6 and data.is_unbounded_ray(x)):
+            res.status, res.primal_ray = Status.UNBOUNDED, x
+            res.message = "" if code == -1 else f"SCS: {text}; the ray checks out"
+        elif code == -4 and "reached" not in text:  # failed, not at a max_iters/time limit
+            res.status, res.message = Status.NUMERICAL_ERROR, f"SCS: {text}"
+        else:  # solved_inaccurate, unfinished, indeterminate, interrupted, stopped at a
+            # limit without a status, or an inaccurate ray that does not check out
+            res.status, res.message = data.stopped_status(x, f"SCS stopped: {text}")
+        data.fill_point(res, x, data.own(y), offset)
