@@ -188,6 +188,14 @@ class Expression:
         for i in range(self.shape[0]):
             yield self[i]
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # An opaque 0-d object array: scipy.sparse operators (`A @ x`, `A + X`, `A <= X`)
+        # then return NotImplemented and Python calls our reflected operator, instead of
+        # scipy treating the expression as a sequence of entries.
+        out = np.empty(1, dtype=object)
+        out[0] = self
+        return out.reshape(())
+
     # -- linear maps -----------------------------------------------------------------
     def _apply(self, P: sp.spmatrix, shape: Shape) -> "Expression":
         """The expression P vec(self), reshaped to `shape`."""
@@ -251,7 +259,9 @@ class Expression:
             return self._apply(P, ())
         if self.ndim == 0:
             raise ValueError("axis given for a scalar expression")
-        axis = axis % self.ndim
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not -self.ndim <= axis < self.ndim:
+            raise ValueError(f"axis {axis!r} is out of range for an expression of shape {self.shape}")
+        axis = int(axis) % self.ndim
         grid = _index_grid(self.shape)
         out_shape = tuple(s for i, s in enumerate(self.shape) if i != axis)
         rows = np.broadcast_to(np.expand_dims(_index_grid(out_shape), axis), self.shape)
@@ -442,6 +452,13 @@ def _right_product_terms(C: sp.csr_matrix, B: sp.csr_matrix, m: int, n: int) -> 
     return sp.csr_matrix((H.data, (i2 * q + H.col, k2)), shape=(m * q, K))
 
 
+def _sparse_product(M: sp.csr_matrix, D: np.ndarray, left: bool) -> np.ndarray:
+    """Flat M @ D (left) or D @ M (right) for a mostly-zero dense D, computed sparsely."""
+    Ds = sp.csr_matrix(D)
+    out = (M @ Ds) if left else (Ds @ M)
+    return np.asarray(out.toarray()).ravel()
+
+
 def _const_matmul_expr(A: Any, X: Expression) -> Expression:
     A = _const_operand(A, "left matrix operand")
     if A.ndim == 0 or X.ndim == 0:
@@ -454,7 +471,7 @@ def _const_matmul_expr(A: Any, X: Expression) -> Expression:
         raise ValueError(f"shape mismatch in matmul: {A.shape} @ {X.shape}")
     As = sp.csr_matrix(A2)
     terms = {b: _left_product_terms(As, C, m, n) for b, C in X.terms.items()}
-    const = np.asarray(As @ X.const.reshape(m, n)).ravel()
+    const = _sparse_product(As, X.const.reshape(m, n), left=True)
     shape = (A2.shape[0], n)
     if a_vec and x_vec:
         shape = ()
@@ -477,7 +494,7 @@ def _expr_matmul_const(X: Expression, B: Any) -> Expression:
         raise ValueError(f"shape mismatch in matmul: {X.shape} @ {B.shape}")
     Bs = sp.csr_matrix(B2)
     terms = {b: _right_product_terms(C, Bs, m, n) for b, C in X.terms.items()}
-    const = np.asarray((Bs.T @ X.const.reshape(m, n).T).T).ravel()
+    const = _sparse_product(Bs, X.const.reshape(m, n), left=False)
     q = B2.shape[1]
     shape = (m, q)
     if x_vec and b_vec:
@@ -573,6 +590,11 @@ class Norm2:
 
     def __ge__(self, other: Any) -> Any:
         raise ValueError("norm2(x) >= t is not convex; only norm2(x) <= t is allowed")
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        raise ValueError("norm2(x) == t is not convex; use norm2(x) <= t")
+
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         raise TypeError("norm2(...) has no truth value")

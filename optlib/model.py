@@ -81,7 +81,8 @@ class Model:
         if kind != "continuous":
             for arr, what in ((lo, "lb"), (hi, "ub")):
                 fin = np.isfinite(arr)
-                frac = fin & (np.abs(arr - np.round(arr)) > 1e-9)
+                frac = np.zeros(arr.shape, dtype=bool)
+                frac[fin] = np.abs(arr[fin] - np.round(arr[fin])) > 1e-9
                 if np.any(frac):
                     j = int(np.flatnonzero(frac)[0])
                     raise ValueError(f"integer variable {name!r} has a fractional {what} "
@@ -254,6 +255,32 @@ class Model:
                          np.array([sf.sense * sf.offset]), ())
         (m.minimize if sf.sense > 0 else m.maximize)(obj)
         return m
+
+
+    @classmethod
+    def from_cvxpy(cls, problem: Any, name: str | None = None) -> "Model":
+        """An optlib model equivalent to a `cvxpy.Problem` (LP, SOCP, SDP, mixed-integer).
+
+        One vector variable `x` (CVXPY's stacked variable, integer marks included) and one
+        constraint per cone block of CVXPY's conic form; exponential and power cones are
+        rejected with a ValueError. Solve it on any backend, then map the answer back with
+        `model.cvxpy_values(result)` (or `optlib.model.cvxpy_values(model, result)`), which
+        returns `{cvxpy_variable: value}`. See `optlib.from_cvxpy`.
+        """
+        from .from_cvxpy import model_from_cvxpy
+
+        return model_from_cvxpy(problem, name)
+
+    def cvxpy_values(self, result: Result) -> dict:
+        """For a model built by `from_cvxpy`: `{cvxpy_variable: value}` of `result`."""
+        return cvxpy_values(self, result)
+
+
+def cvxpy_values(model: Model, result: Result) -> dict:
+    """`{cvxpy_variable: value}` for a solve of a model built by `Model.from_cvxpy`."""
+    from .from_cvxpy import cvxpy_values as _values
+
+    return _values(model, result)
 
 
 def _default_row_blocks(sf: StandardForm):
