@@ -1,0 +1,183 @@
+"""CP-SAT adapter (pure-integer linear programs) through `ortools.sat.python.cp_model`.
+
+CP-SAT works on integers only, so every row of lo <= A x <= hi is scaled by the smallest
+power of ten 10^k (k <= 6) that makes its coefficients and right-hand side integers, and
+the bounds are rounded inward (lb -> ceil, ub -> floor). `check` refuses forms where
+that is impossible (continuous or unbounded variables, rows that need a larger scale).
+The objective is scaled the same way when it can be (so optimality is exact); otherwise
+CP-SAT's floating-point objective is used. The log is always captured through
+`log_callback`; `verbose` only echoes it to stdout.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from optlib.standard_form import RawResult, SolveParams, StandardForm
+from optlib.status import Status
+
+from .base import Backend, Capabilities, require
+
+_MAX_POW10 = 6          # rows may be scaled by at most 10**6
+_MAX_INT = 2.0 ** 53    # largest magnitude a scaled value or bound may have
+_INT_TOL = 1e-9         # relative tolerance when deciding that a float is an integer
+
+
+def _is_int(values: np.ndarray) -> np.ndarray:
+    return np.abs(values - np.round(values)) <= _INT_TOL * np.maximum(1.0, np.abs(values))
+
+
+def _decimal_exponents(A, rhs: np.ndarray) -> np.ndarray:
+    """Per row of the CSR matrix A, the smallest k <= 6 with 10^k (A_i, rhs_i) integral
+    and within +-2^53 (-1 if none). A rhs of +inf (no constraint) counts as integral."""
+    m = A.shape[0]
+    row_of = np.repeat(np.arange(m), np.diff(A.indptr))
+    rhs = np.where(rhs == np.inf, 0.0, rhs)
+    exps = np.full(m, -1)
+    for k in range(_MAX_POW10 + 1):
+        data, b = A.data * 10.0 ** k, rhs * 10.0 ** k
+        bad_nz = ~_is_int(data) | (np.abs(data) > _MAX_INT)
+        bad = np.bincount(row_of[bad_nz], minlength=m) > 0
+        bad |= ~_is_int(b) | (np.abs(b) > _MAX_INT)
+        exps[(exps < 0) & ~bad] = k
+        if np.all(exps >= 0):
+            break
+    return exps
+
+
+def _row_label(sf: StandardForm, i: int) -> str:
+    for blk in sf.row_blocks:
+        if blk.start <= i < blk.start + blk.size:
+            where = "" if blk.size == 1 else f"[{i - blk.start}]"
+            return f"row {i} ('{blk.name}'{where})"
+    return f"row {i}"
+
+
+def _var_label(sf: StandardForm, j: int) -> str:
+    return f"'{sf.var_names[j]}'" if j < len(sf.var_names) else f"x[{j}]"
+
+
+class CpSatBackend(Backend):
+    name = "cpsat"
+    package = "ortools"
+    module = "ortools"
+    capabilities = Capabilities(continuous=False, integer=True, mip_bound=True)
+
+    def check(self, sf: StandardForm) -> None:
+        super().check(sf)
+        head = f"backend {self.name!r} cannot solve this {sf.problem_class}: "
+        infinite = np.flatnonzero(~np.isfinite(sf.lb) | ~np.isfinite(sf.ub))
+        if infinite.size:
+            raise ValueError(head + f"variable {_var_label(sf, int(infinite[0]))} has an infinite "
+                             "bound (CP-SAT needs finite integer bounds)")
+        huge = np.flatnonzero((np.abs(sf.lb) > _MAX_INT) | (np.abs(sf.ub) > _MAX_INT))
+        if huge.size:
+            raise ValueError(head + f"variable {_var_label(sf, int(huge[0]))} has a bound "
+                             f"beyond +-2^53, too large for CP-SAT integers")
+        A, _, hi = sf.linear_rows()
+        bad = np.flatnonzero(_decimal_exponents(A, hi) < 0)
+        if bad.size:
+            raise ValueError(head + f"{_row_label(sf, int(bad[0]))} cannot be scaled to integer "
+                             "coefficients and right-hand side by a power of ten "
+                             f"<= 1e{_MAX_POW10}")
+
+    def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
+        self.check(sf)
+        cp_model = require("ortools.sat.python.cp_model", self.package, self.name)
+        common: dict = dict(solver=self.name, version=self.version())
+        lb = np.ceil(sf.lb - _INT_TOL)
+        ub = np.floor(sf.ub + _INT_TOL)
+        empty = np.flatnonzero(lb > ub)
+        if empty.size:
+            label = _var_label(sf, int(empty[0]))
+            return RawResult(status=Status.INFEASIBLE, **common,
+                             message=f"variable {label} has no integer value between its bounds")
+
+        model = cp_model.CpModel()
+        xs = [model.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(lb, ub))]
+        self._add_rows(cp_model, model, xs, sf)
+        obj_scale = self._set_objective(cp_model, model, xs, sf.c)
+        if params.warm_start is not None:
+            hint = np.clip(np.round(np.asarray(params.warm_start, dtype=float)), lb, ub)
+            for var, value in zip(xs, hint.astype(np.int64).tolist()):
+                model.add_hint(var, value)
+
+        solver = cp_model.CpSolver()
+        lines: list[str] = []
+        common["parameters"] = self._set_params(solver, params, lines)
+        t0 = time.perf_counter()
+        code = solver.solve(model)
+        solve_time = time.perf_counter() - t0
+
+        status = {
+            cp_model.OPTIMAL: Status.OPTIMAL,
+            cp_model.FEASIBLE: Status.FEASIBLE,
+            cp_model.INFEASIBLE: Status.INFEASIBLE,
+            cp_model.MODEL_INVALID: Status.ERROR,
+        }.get(code, Status.NO_SOLUTION)
+        message = solver.status_name(code)
+        if code == cp_model.MODEL_INVALID:
+            message += ": " + model.validate()
+        resp = solver.response_proto
+        res = RawResult(status=status, solve_time=solve_time, message=message,
+                        log="\n".join(lines), iterations=int(resp.num_lp_iterations),
+                        nodes=int(resp.num_branches), **common)
+        if status.has_solution:
+            res.x = np.asarray(resp.solution, dtype=float)[: sf.n]
+            res.objective = float(sf.c @ res.x + sf.offset)
+            res.bound = float(solver.best_objective_bound) / obj_scale + float(sf.offset)
+        return res
+
+    # -- helpers ---------------------------------------------------------------------
+    @staticmethod
+    def _add_rows(cp_model, model, xs: list, sf: StandardForm) -> None:
+        A, _, hi = sf.linear_rows()
+        exps = _decimal_exponents(A, hi)
+        row_of = np.repeat(np.arange(sf.m), np.diff(A.indptr))
+        coef = np.round(A.data * 10.0 ** exps[row_of]).astype(np.int64).tolist()
+        rhs = np.round(np.where(hi == np.inf, 0.0, hi) * 10.0 ** exps)
+        idx, ptr = A.indices.tolist(), A.indptr.tolist()
+        for i in range(sf.m):
+            if hi[i] == np.inf:
+                continue  # an empty constraint A_i x <= +inf
+            expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in idx[ptr[i]:ptr[i + 1]]],
+                                                    coef[ptr[i]:ptr[i + 1]])
+            r = int(rhs[i])
+            model.add_linear_constraint(expr, r if i < sf.cones.zero else cp_model.INT_MIN, r)
+
+    @staticmethod
+    def _set_objective(cp_model, model, xs: list, c: np.ndarray) -> float:
+        """Minimise c'x (integer after a decimal scale when possible); return the scale."""
+        k = _decimal_exponents(sp.csr_matrix(np.atleast_2d(c.astype(float))), np.zeros(1))
+        if k[0] >= 0:
+            scale = 10.0 ** int(k[0])
+            coeffs = np.round(c * scale).astype(np.int64).tolist()
+        else:
+            scale, coeffs = 1.0, c.astype(float).tolist()
+        model.minimize(cp_model.LinearExpr.weighted_sum(xs, coeffs))
+        return scale
+
+    def _set_params(self, solver, params: SolveParams, lines: list[str]) -> dict:
+        """Apply `params` to solver.parameters; return the fields set."""
+        used: dict = {"log_search_progress": True, "log_to_stdout": bool(params.verbose)}
+        if params.time_limit is not None:
+            used["max_time_in_seconds"] = float(params.time_limit)
+        if params.rel_gap is not None:
+            used["relative_gap_limit"] = float(params.rel_gap)
+        if params.threads is not None:
+            used["num_workers"] = int(params.threads)
+        used.update(params.options)
+        p = solver.parameters
+        for key, value in used.items():
+            if key.startswith("_") or not hasattr(p, key) or callable(getattr(p, key)):
+                raise ValueError(f"backend {self.name!r}: unknown option {key!r} "
+                                 "(not a CP-SAT SatParameters field)")
+            try:
+                setattr(p, key, value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"backend {self.name!r}: invalid value {value!r} for option "
+                                 f"{key!r}") from exc
+        solver.log_callback = lines.append
+        return used

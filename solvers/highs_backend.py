@@ -1,0 +1,201 @@
+"""HiGHS adapter (LP and MILP) through `highspy`.
+
+The form's linear rows are passed as lo <= A x <= hi (zero rows: lo = hi = b; nonneg rows:
+-inf <= A x <= b) with the box lb <= x <= ub, in one `passModel` call on column-wise
+sparse arrays. HiGHS reports row duals y with reduced costs d = c - A'y; this module's
+z (r = c + A'z) is z = -y (`StandardForm.z_from_row_duals`).
+
+The solver's log is always captured (through a temporary `log_file`); `verbose` only
+decides whether it is echoed to the console.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from optlib.standard_form import RawResult, SolveParams, StandardForm
+from optlib.status import Status
+
+from .base import Backend, Capabilities, require
+
+_FEAS_TOL = 1e-9
+
+
+class HighsBackend(Backend):
+    name = "highs"
+    package = "highspy"
+    module = "highspy"
+    capabilities = Capabilities(continuous=True, integer=True, duals=True, mip_bound=True)
+
+    def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
+        self.check(sf)
+        highspy = require(self.module, self.package, self.name)
+        A, lo, hi = sf.linear_rows()
+        if sf.n == 0:
+            return self._empty(sf, lo, hi)
+
+        h = highspy.Highs()
+        fd, log_path = tempfile.mkstemp(prefix="optlib_highs_", suffix=".log")
+        os.close(fd)
+        try:
+            used = self._set_options(h, params, log_path)
+            if h.passModel(_to_highs_lp(highspy, sf, A, lo, hi)) == highspy.HighsStatus.kError:
+                return RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
+                                 message="HiGHS rejected the model (passModel failed)")
+            if params.warm_start is not None and sf.has_integers:
+                sol = highspy.HighsSolution()
+                sol.col_value = np.asarray(params.warm_start, dtype=float).tolist()
+                sol.value_valid = True
+                h.setSolution(sol)
+            # HiGHS' thread pool is global: a solve with its own thread count needs a fresh
+            # pool, and leaves a fresh one behind so later solves get the default size
+            resize = "threads" in used
+            if resize:
+                h.resetGlobalScheduler(True)
+            t0 = time.perf_counter()
+            try:
+                run_status = h.run()
+                result = self._result(highspy, h, sf, run_status)
+                if h.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+                    result.status = self._recheck(highspy, h, sf, params, t0)
+                    result.message += f"; a zero-objective re-solve says {result.status.name}"
+            finally:
+                if resize:
+                    h.resetGlobalScheduler(True)
+            solve_time = time.perf_counter() - t0
+            h.setOptionValue("log_file", "")  # closes the file before it is read
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                result.log = fh.read()
+        finally:
+            os.unlink(log_path)
+        result.solve_time = solve_time
+        result.parameters = used
+        return result
+
+    # -- helpers ---------------------------------------------------------------------
+    def _set_options(self, h, params: SolveParams, log_path: str) -> dict:
+        """Apply `params` as HiGHS options; return the options set (for RawResult.parameters)."""
+        _set(h, "output_flag", True)
+        _set(h, "log_file", log_path)
+        used: dict = {"log_to_console": bool(params.verbose)}
+        if params.time_limit is not None:
+            used["time_limit"] = float(params.time_limit)
+        if params.rel_gap is not None:
+            used["mip_rel_gap"] = float(params.rel_gap)
+        if params.threads is not None:
+            used["threads"] = int(params.threads)
+        used.update(params.options)
+        for key, value in used.items():
+            _set(h, key, value)
+        return used
+
+    def _recheck(self, highspy, h, sf: StandardForm, params: SolveParams, t0: float) -> Status:
+        """Tell INFEASIBLE from UNBOUNDED after 'infeasible or unbounded' by re-solving
+        with a zero objective (which cannot be unbounded)."""
+        if params.time_limit is not None:
+            left = float(params.time_limit) - (time.perf_counter() - t0)
+            if left <= 0:
+                return Status.INFEASIBLE_OR_UNBOUNDED
+            _set(h, "time_limit", left)
+        h.changeColsCost(sf.n, np.arange(sf.n, dtype=np.int32), np.zeros(sf.n))
+        h.run()
+        ms = h.getModelStatus()
+        if ms == highspy.HighsModelStatus.kInfeasible:
+            return Status.INFEASIBLE
+        if ms == highspy.HighsModelStatus.kOptimal:
+            return Status.UNBOUNDED
+        return Status.INFEASIBLE_OR_UNBOUNDED
+
+    def _empty(self, sf: StandardForm, lo: np.ndarray, hi: np.ndarray) -> RawResult:
+        """No variables: HiGHS says 'model empty'; feasible iff lo <= 0 <= hi row-wise."""
+        feasible = bool(np.all(lo <= _FEAS_TOL) and np.all(hi >= -_FEAS_TOL))
+        common = dict(solver=self.name, version=self.version(), message="model has no variables")
+        if not feasible:
+            return RawResult(status=Status.INFEASIBLE, **common)
+        obj = float(sf.offset)
+        z = None if sf.has_integers else np.zeros(sf.m)
+        return RawResult(status=Status.OPTIMAL, x=np.zeros(0), z=z, objective=obj, bound=obj,
+                         **common)
+
+    def _result(self, highspy, h, sf: StandardForm, run_status) -> RawResult:
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        S = highspy.HighsModelStatus
+        has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        message = h.modelStatusToString(ms)
+        if run_status == highspy.HighsStatus.kError:
+            message = f"HiGHS returned an error ({message})"
+        if ms == S.kOptimal:
+            status = Status.OPTIMAL
+        elif ms == S.kInfeasible:
+            status = Status.INFEASIBLE
+        elif ms == S.kUnbounded:
+            status = Status.UNBOUNDED
+        elif ms == S.kUnboundedOrInfeasible:
+            status = Status.INFEASIBLE_OR_UNBOUNDED
+        elif ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kHighsInterrupt,
+                    S.kSolutionLimit, S.kObjectiveBound, S.kObjectiveTarget,
+                    S.kMemoryLimit, S.kUnknown):
+            status = Status.FEASIBLE if has_x else Status.NO_SOLUTION
+        else:  # kNotset, kLoadError, kModelError, kPresolveError, kSolveError, kPostsolveError
+            status = Status.ERROR
+        res = RawResult(status=status, solver=self.name, version=self.version(), message=message)
+
+        sol = h.getSolution()
+        if has_x and status in (Status.OPTIMAL, Status.FEASIBLE, Status.UNBOUNDED):
+            res.x = np.asarray(sol.col_value, dtype=float)
+            res.objective = float(sf.c @ res.x + sf.offset)
+        if sf.has_integers:
+            bound = float(info.mip_dual_bound)  # includes the objective offset
+            if status.has_solution and np.isfinite(bound):
+                res.bound = bound
+            res.nodes = int(info.mip_node_count)
+        elif status == Status.OPTIMAL:
+            res.bound = res.objective
+            if info.dual_solution_status == 2:
+                res.z = sf.z_from_row_duals(np.asarray(sol.row_dual, dtype=float))
+        counts = [info.simplex_iteration_count, info.ipm_iteration_count,
+                  info.pdlp_iteration_count, info.crossover_iteration_count]
+        counts = [int(c) for c in counts if c >= 0]
+        res.iterations = sum(counts) if counts else None
+        return res
+
+
+def _to_highs_lp(highspy, sf: StandardForm, A, lo: np.ndarray, hi: np.ndarray):
+    """A HighsLp (minimisation, column-wise matrix) for the linear rows of `sf`."""
+    Ac = A.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = sf.n
+    lp.num_row_ = sf.m
+    lp.col_cost_ = np.asarray(sf.c, dtype=float)
+    lp.col_lower_ = np.asarray(sf.lb, dtype=float)
+    lp.col_upper_ = np.asarray(sf.ub, dtype=float)
+    lp.row_lower_ = np.asarray(lo, dtype=float)
+    lp.row_upper_ = np.asarray(hi, dtype=float)
+    lp.offset_ = float(sf.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = sf.n
+    lp.a_matrix_.num_row_ = sf.m
+    lp.a_matrix_.start_ = Ac.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = Ac.indices.astype(np.int32)
+    lp.a_matrix_.value_ = Ac.data.astype(float)
+    if sf.has_integers:
+        V = highspy.HighsVarType
+        lp.integrality_ = [V.kInteger if flag else V.kContinuous for flag in sf.integer]
+    return lp
+
+
+def _set(h, key: str, value) -> None:
+    """setOptionValue, turning HiGHS' error status into a ValueError naming the option."""
+    try:
+        status = h.setOptionValue(key, value)
+    except TypeError as exc:
+        raise ValueError(f"backend 'highs': invalid value {value!r} for option {key!r}") from exc
+    if status == type(status).kError:
+        raise ValueError(
+            f"backend 'highs': unknown option {key!r} or invalid value {value!r} "
+            "(see the HiGHS option list)"
+        )
