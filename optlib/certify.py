@@ -121,7 +121,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> 
         s = sf.b - sf.A @ x
         viol = row_violations(sf, s)
         bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
-        out["primal_residual"] = float(viol.max()) / bscale if sf.m else 0.0
+        out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
         checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
         for rb in sf.row_blocks:
             if viol[rb.start:rb.start + rb.size].max(initial=0.0) > tol.feasibility * bscale:

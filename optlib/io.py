@@ -54,9 +54,9 @@ def _highs():
     except ImportError as exc:  # pragma: no cover - depends on environment
         raise ImportError("reading/writing MPS and LP files needs highspy: "
                           "pip install highspy") from exc
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return highspy, h
+    from solvers.highs_backend import new_highs
+
+    return highspy, new_highs(highspy)
 
 
 def read_standard_form(path: str | os.PathLike) -> StandardForm:
