@@ -218,7 +218,6 @@ class Model:
         A time limit never raises: the result is FEASIBLE with the incumbent and the bound,
         or NO_SOLUTION. Invalid arguments raise ValueError naming the argument.
         """
-        import solvers
 
         params = _make_params(time_limit, rel_gap, threads, verbose, backend_options)
         t0 = time.perf_counter()

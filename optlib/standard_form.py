@@ -178,6 +178,18 @@ class SolveParams:
     options: dict[str, Any] = field(default_factory=dict)
     warm_start: np.ndarray | None = None
 
+    def native(self, time_limit: str | None = None, rel_gap: str | None = None,
+               threads: str | None = None, **fixed: Any) -> dict[str, Any]:
+        """The solver's own settings: `fixed` ones, then the generic parameters that are set
+        under the solver's names given here, then `options` (which win)."""
+        used: dict[str, Any] = dict(fixed)
+        for key, value, cast in ((time_limit, self.time_limit, float), (rel_gap, self.rel_gap, float),
+                                 (threads, self.threads, int)):
+            if key is not None and value is not None:
+                used[key] = cast(value)
+        used.update(self.options)
+        return used
+
 
 @dataclass
 class RawResult:

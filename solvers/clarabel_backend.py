@@ -42,14 +42,7 @@ class ClarabelBackend(Backend):
 
     def _settings(self, clarabel: Any, params: SolveParams) -> tuple[Any, dict[str, Any]]:
         settings = clarabel.DefaultSettings()
-        used: dict[str, Any] = {"verbose": bool(params.verbose)}
-        if params.time_limit is not None:
-            used["time_limit"] = float(params.time_limit)
-        if params.rel_gap is not None:
-            used["tol_gap_rel"] = float(params.rel_gap)
-        if params.threads is not None:
-            used["max_threads"] = int(params.threads)
-        used.update(params.options)
+        used = params.native("time_limit", "tol_gap_rel", "max_threads", verbose=bool(params.verbose))
         for key, value in used.items():
             if not hasattr(settings, key):
                 raise ValueError(f"backend 'clarabel': unknown option {key!r}")

@@ -161,14 +161,8 @@ class CpSatBackend(Backend):
 
     def _set_params(self, solver, params: SolveParams, lines: list[str]) -> dict:
         """Apply `params` to solver.parameters; return the fields set."""
-        used: dict = {"log_search_progress": True, "log_to_stdout": bool(params.verbose)}
-        if params.time_limit is not None:
-            used["max_time_in_seconds"] = float(params.time_limit)
-        if params.rel_gap is not None:
-            used["relative_gap_limit"] = float(params.rel_gap)
-        if params.threads is not None:
-            used["num_workers"] = int(params.threads)
-        used.update(params.options)
+        used = params.native("max_time_in_seconds", "relative_gap_limit", "num_workers",
+                             log_search_progress=True, log_to_stdout=bool(params.verbose))
         p = solver.parameters
         for key, value in used.items():
             if key.startswith("_") or not hasattr(p, key) or callable(getattr(p, key)):

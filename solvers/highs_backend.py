@@ -105,14 +105,7 @@ class HighsBackend(Backend):
         """Apply `params` as HiGHS options; return the options set (for RawResult.parameters)."""
         _set(h, "output_flag", True)
         _set(h, "log_file", log_path)
-        used: dict = {"log_to_console": bool(params.verbose)}
-        if params.time_limit is not None:
-            used["time_limit"] = float(params.time_limit)
-        if params.rel_gap is not None:
-            used["mip_rel_gap"] = float(params.rel_gap)
-        if params.threads is not None:
-            used["threads"] = int(params.threads)
-        used.update(params.options)
+        used = params.native("time_limit", "mip_rel_gap", "threads", log_to_console=bool(params.verbose))
         for key, value in used.items():
             _set(h, key, value)
         return used

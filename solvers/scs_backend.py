@@ -35,13 +35,7 @@ class ScsBackend(Backend):
 
     @staticmethod
     def _settings(params: SolveParams) -> dict[str, Any]:
-        used: dict[str, Any] = {"verbose": bool(params.verbose)}
-        if params.time_limit is not None:
-            used["time_limit_secs"] = float(params.time_limit)
-        if params.rel_gap is not None:
-            used["eps_rel"] = float(params.rel_gap)
-        used.update(params.options)
-        return used
+        return params.native("time_limit_secs", "eps_rel", verbose=bool(params.verbose))
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
