@@ -1,6 +1,7 @@
 """CP-SAT adapter (pure-integer linear programs) through `ortools.sat.python.cp_model`.
 
-CP-SAT works on integers only, so every row of lo <= A x <= hi is scaled by the smallest
+CP-SAT works on integers only: continuous columns that are implied integer (see
+`solvers.presolve`) are declared integer first, which keeps the optimum; every row of lo <= A x <= hi is scaled by the smallest
 power of ten 10^k (k <= 6) that makes its coefficients and right-hand side integers, and
 the bounds are rounded inward (lb -> ceil, ub -> floor). `check` refuses forms where
 that is impossible (continuous or unbounded variables, rows that need a larger scale).
@@ -19,6 +20,7 @@ from optlib.standard_form import RawResult, SolveParams, StandardForm
 from optlib.status import Status
 
 from .base import Backend, Capabilities, require
+from .presolve import promote_implied_integers
 
 _MAX_POW10 = 6          # rows may be scaled by at most 10**6
 _MAX_INT = 2.0 ** 53    # largest magnitude a scaled value or bound may have
@@ -66,7 +68,7 @@ class CpSatBackend(Backend):
     capabilities = Capabilities(continuous=False, integer=True, mip_bound=True)
 
     def check(self, sf: StandardForm) -> None:
-        super().check(sf)
+        super().check(promote_implied_integers(sf))
         head = f"backend {self.name!r} cannot solve this {sf.problem_class}: "
         infinite = np.flatnonzero(~np.isfinite(sf.lb) | ~np.isfinite(sf.ub))
         if infinite.size:
@@ -85,6 +87,7 @@ class CpSatBackend(Backend):
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
+        sf = promote_implied_integers(sf)
         cp_model = require("ortools.sat.python.cp_model", self.package, self.name)
         common: dict = dict(solver=self.name, version=self.version())
         lb = np.ceil(sf.lb - _INT_TOL)

@@ -144,9 +144,7 @@ class CvxpyBackend(Backend):
     @staticmethod
     def _build(cp: Any, sf: StandardForm, data: ConicData) -> tuple[Any, Any, list]:
         """The CVXPY problem, its variable and [(rows of z, constraint, part)] for duals."""
-        int_idx = np.flatnonzero(data.integer)
-        integer: Any = True if int_idx.size == sf.n else [(int(i),) for i in int_idx]
-        x = cp.Variable(sf.n, integer=integer if int_idx.size else False)
+        x = _split_variable(cp, np.asarray(data.integer, dtype=bool))
         A = sp.csr_matrix(sf.A)
         b = np.asarray(sf.b, dtype=float)
         cons, duals = [], []
@@ -223,7 +221,7 @@ class CvxpyBackend(Backend):
         problem, x, duals = self._build(cp, sf, data)
         kwargs, ignored = self._solver_kwargs(params)
         if params.warm_start is not None:
-            x.value = np.asarray(params.warm_start, dtype=float)
+            _set_start(x, np.asarray(params.warm_start, dtype=float))
         res = RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
                         parameters={**kwargs, "verbose": bool(params.verbose),
                                     "warm_start": params.warm_start is not None, **ignored})
@@ -255,3 +253,27 @@ class CvxpyBackend(Backend):
             bound = self._reported_bound(stats, sf.has_integers, status)
             res.bound = None if bound is None else bound + sf.offset
         return res
+
+
+def _split_variable(cp: Any, integer: np.ndarray) -> Any:
+    """x as one CVXPY expression P_I x_I + P_C x_C over an integer and a continuous variable
+    (CVXPY 1.9 cannot index integrality inside a single vector variable on every path)."""
+    n = integer.size
+    if integer.all() or not integer.any():
+        return cp.Variable(n, integer=bool(integer.any()))
+    parts = []
+    for mask, is_int in ((integer, True), (~integer, False)):
+        idx = np.flatnonzero(mask)
+        P = sp.csr_matrix((np.ones(idx.size), (idx, np.arange(idx.size))), shape=(n, idx.size))
+        parts.append(P @ cp.Variable(idx.size, integer=is_int))
+    return parts[0] + parts[1]
+
+
+def _set_start(x: Any, x0: np.ndarray) -> None:
+    """Give every CVXPY variable inside x its entries of the warm start x0."""
+    if x.variables() == [x]:                  # a single cp.Variable
+        x.value = x0
+        return
+    for term in x.args:                       # P @ var terms of _split_variable
+        P, var = term.args[0].value, term.args[1]
+        var.value = np.asarray(sp.csr_matrix(P).T @ x0).ravel()
