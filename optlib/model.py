@@ -282,6 +282,11 @@ def cvxpy_values(model: Model, result: Result) -> dict:
     return _values(model, result)
 
 
+def status_stopped(status: Status) -> bool:
+    """True for the statuses of a solve that stopped early (FEASIBLE or NO_SOLUTION)."""
+    return status in (Status.FEASIBLE, Status.NO_SOLUTION)
+
+
 def _default_row_blocks(sf: StandardForm):
     from .standard_form import RowBlock
 
@@ -353,6 +358,10 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
         raw = RawResult(status=Status.ERROR, solver=be.name, message=f"{type(exc).__name__}: {exc}",
                         log=traceback.format_exc())
     t_solve = time.perf_counter() - t1
+    limit = raw.limit
+    if (limit is None and status_stopped(raw.status) and params.time_limit is not None
+            and max(t_solve, raw.solve_time) >= 0.9 * params.time_limit):
+        limit = "time_limit"              # the backend did not say why; the clock does
 
     t2 = time.perf_counter()
     cert = certify(sf, raw, tolerances)
@@ -389,4 +398,4 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
                   message=raw.message, problem_class=sf.problem_class,
                   sense="minimize" if sf.sense > 0 else "maximize",
                   x=None if raw.x is None else np.asarray(raw.x, dtype=float), iterations=raw.iterations,
-                  nodes=raw.nodes, _blocks=block_slices)
+                  nodes=raw.nodes, limit_reached=limit, _blocks=block_slices)

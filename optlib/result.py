@@ -105,6 +105,7 @@ class Result:
     x: np.ndarray | None = field(default=None, repr=False)
     iterations: int | None = None
     nodes: int | None = None
+    limit_reached: str | None = None      # e.g. 'time_limit' when a limit stopped the solve
     _blocks: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     # -- access ----------------------------------------------------------------------
@@ -178,6 +179,7 @@ class Result:
                             "primal_residual": num(self.certificate.primal_residual),
                             "dual_residual": num(self.certificate.dual_residual),
                             "messages": list(self.certificate.messages)},
+            "limit_reached": self.limit_reached,
             "iterations": self.iterations,
             "nodes": self.nodes,
             "message": self.message,
@@ -201,6 +203,8 @@ class Result:
             "* Status",
             f"  Result status      : {self.status.name}",
         ]
+        if self.limit_reached:
+            lines.append(f"  Limit reached      : {self.limit_reached}")
         if self.message:
             lines.append(f"  Message            : {self.message}")
         lines += [

@@ -199,7 +199,8 @@ class RawResult:
     own dual bound (minimisation sense: bound <= optimum), None when it has none.
     `z` are duals in this module's convention (see the module docstring), or None.
     `dual_ray` (infeasibility certificate: z in K*, A'z = 0 on free directions, b'z < 0)
-    and `primal_ray` (unboundedness: A d in -K, c'd < 0) are optional.
+    and `primal_ray` (unboundedness: A d in -K, c'd < 0) are optional. `limit` names the
+    limit that stopped the solve, when the backend says so.
     """
 
     status: Status
@@ -217,3 +218,4 @@ class RawResult:
     dual_ray: np.ndarray | None = None
     primal_ray: np.ndarray | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    limit: str | None = None   # 'time_limit', 'iteration_limit', ... when a limit stopped the solve

@@ -95,6 +95,7 @@ class ClarabelBackend(Backend):
             res.status, res.message, res.primal_ray = Status.UNBOUNDED, reduced, x
         elif status in ("MaxTime", "MaxIterations", "CallbackTerminated"):
             res.status, res.message = data.stopped_status(x, f"Clarabel stopped: {status}")
+            res.limit = {"MaxTime": "time_limit", "MaxIterations": "iteration_limit"}.get(status, "interrupted")
         elif status in ("NumericalError", "InsufficientProgress"):
             res.status, res.message = Status.NUMERICAL_ERROR, f"Clarabel: {status}"
         else:

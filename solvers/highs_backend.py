@@ -160,7 +160,10 @@ class HighsBackend(Backend):
             status = Status.FEASIBLE if has_x else Status.NO_SOLUTION
         else:  # kNotset, kLoadError, kModelError, kPresolveError, kSolveError, kPostsolveError
             status = Status.ERROR
-        res = RawResult(status=status, solver=self.name, version=self.version(), message=message)
+        res = RawResult(status=status, solver=self.name, version=self.version(), message=message,
+                        limit={S.kTimeLimit: "time_limit", S.kIterationLimit: "iteration_limit",
+                               S.kSolutionLimit: "solution_limit", S.kMemoryLimit: "memory_limit",
+                               S.kInterrupt: "interrupted"}.get(ms))
 
         sol = h.getSolution()
         if has_x and status in (Status.OPTIMAL, Status.FEASIBLE, Status.UNBOUNDED):
