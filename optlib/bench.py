@@ -101,6 +101,9 @@ def iter_benchmark(files: Sequence[str | os.PathLike], backends: Sequence[str],
                 rec = BenchRecord(inst, name, NA, reason=load_error, path=path,
                                   time_limit=time_limit, threads=threads)
             else:
+                if progress is not None and (time_limit is None or time_limit >= 5):
+                    limit = "" if time_limit is None else f" (limit {time_limit:g} s)"
+                    progress(f"[{k}/{total}] {inst} on {name}: running{limit}")
                 rec = run_one(model, name, time_limit=time_limit, threads=threads, rel_gap=rel_gap,
                               instance=inst, path=path)
             if progress is not None:

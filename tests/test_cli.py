@@ -251,7 +251,9 @@ def test_run_benchmark_with_loader_and_bad_file(highs):
     recs = run_benchmark(["lp", "milp", "broken"], [highs], time_limit=10, progress=lines.append, loader=loader)
     assert [r.status for r in recs] == ["OPTIMAL", "OPTIMAL", "n/a"]
     assert "cannot read broken" in recs[2].reason
-    assert len(lines) == 3 and lines[2].startswith("[3/3] broken on highs ... n/a")
+    done = [ln for ln in lines if " ... " in ln]          # one line per finished run
+    assert len(done) == 3 and done[2].startswith("[3/3] broken on highs ... n/a")
+    assert "[1/3] lp on highs: running (limit 10 s)" in lines   # and one when a long run starts
 
 
 # -- pure table / JSON logic (no solver) ---------------------------------------------------
