@@ -11,7 +11,8 @@ For the compiled problem  min c'x + c0  s.t.  b - A x in K,  lb <= x <= ub  (x_I
 - MIP: the solver's dual bound is taken as reported and checked to lie on the right
   side of the incumbent;
 - infeasibility: a ray z in K* with -b'z + min_box (A'z)'x > 0 proves no x exists;
-- unboundedness: a ray d with c'd < 0, -A d in K and d in the recession cone of the box.
+- unboundedness: a feasible point and a ray d with c'd < 0, -A d in K and d in the
+  recession cone of the box.
 """
 from __future__ import annotations
 
@@ -107,6 +108,31 @@ def _user(sf: StandardForm, v: float | None) -> float | None:
     return None if v is None else sf.sense * v
 
 
+def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict[str, bool],
+                  violated: list[str]) -> dict[str, float]:
+    """Row/cone, bound and integrality residuals of x; fills `checks` and `violated`."""
+    out: dict[str, float] = {}
+    s = sf.b - sf.A @ x
+    viol = row_violations(sf, s)
+    bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
+    out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
+    checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
+    for rb in sf.row_blocks:
+        if viol[rb.start:rb.start + rb.size].max(initial=0.0) > tol.feasibility * bscale:
+            violated.append(rb.name)
+    xscale = 1.0 + float(np.max(np.abs(x), initial=0.0))
+    bviol = np.maximum(sf.lb - x, x - sf.ub)
+    out["bound_residual"] = float(max(0.0, bviol.max(initial=0.0)))
+    checks["bounds"] = out["bound_residual"] <= tol.feasibility * xscale
+    for j in np.flatnonzero(bviol > tol.feasibility * xscale)[:10]:
+        violated.append(sf.var_names[j] if sf.var_names else f"x[{j}]")
+    if sf.has_integers:
+        xi = x[sf.integer]
+        out["integrality_residual"] = float(np.max(np.abs(xi - np.round(xi)), initial=0.0))
+        checks["integrality"] = out["integrality_residual"] <= tol.integrality
+    return out
+
+
 def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> Certificate:
     """Check `raw` against `sf`; see the module docstring for what is checked."""
     tol = tol or Tolerances()
@@ -116,30 +142,15 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> 
     out: dict[str, float | None] = {}
     obj = None
 
-    if raw.x is not None and raw.status.has_solution:
+    if raw.x is not None and (raw.status.has_solution or raw.status is Status.UNBOUNDED):
         x = np.asarray(raw.x, dtype=float)
-        s = sf.b - sf.A @ x
-        viol = row_violations(sf, s)
-        bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
-        out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
-        checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
-        for rb in sf.row_blocks:
-            if viol[rb.start:rb.start + rb.size].max(initial=0.0) > tol.feasibility * bscale:
-                violated.append(rb.name)
-        bviol = np.maximum(sf.lb - x, x - sf.ub)
-        out["bound_residual"] = float(max(0.0, bviol.max(initial=0.0)))
-        checks["bounds"] = out["bound_residual"] <= tol.feasibility * (1.0 + float(np.max(np.abs(x), initial=0.0)))
-        for j in np.flatnonzero(bviol > tol.feasibility * (1.0 + abs(x).max(initial=0.0)))[:10]:
-            violated.append(sf.var_names[j] if sf.var_names else f"x[{j}]")
-        if sf.has_integers:
-            xi = x[sf.integer]
-            out["integrality_residual"] = float(np.max(np.abs(xi - np.round(xi)), initial=0.0))
-            checks["integrality"] = out["integrality_residual"] <= tol.integrality
-        obj = float(sf.c @ x) + sf.offset
-        if raw.objective is not None:
-            out["objective_mismatch"] = abs(obj - raw.objective)
-            if out["objective_mismatch"] > 1e-6 * (1.0 + abs(obj)):
-                msgs.append(f"solver objective {raw.objective:.10g} differs from recomputed {obj:.10g}")
+        out.update(primal_checks(sf, x, tol, checks, violated))
+        if raw.status.has_solution:
+            obj = float(sf.c @ x) + sf.offset
+            if raw.objective is not None:
+                out["objective_mismatch"] = abs(obj - raw.objective)
+                if out["objective_mismatch"] > 1e-6 * (1.0 + abs(obj)):
+                    msgs.append(f"solver objective {raw.objective:.10g} differs from recomputed {obj:.10g}")
 
     kind = "none"
     bound = None
@@ -191,9 +202,12 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> 
             sviol = row_violations(sf, -(sf.A @ d)).max(initial=0.0)
             rec = max(float(np.max(-d[np.isfinite(sf.lb)], initial=0.0)),
                       float(np.max(d[np.isfinite(sf.ub)], initial=0.0)))
-            out["primal_residual"] = max(float(sviol), rec)
+            ray_residual = max(float(sviol), rec)
             checks["primal_ray"] = (scale > 0 and float(sf.c @ d) < -tol.dual
-                                    and out["primal_residual"] <= tol.feasibility)
+                                    and ray_residual <= tol.feasibility)
+            if raw.x is None:
+                checks["feasible_point"] = False
+                msgs.append("no feasible point given: a ray alone does not prove unboundedness")
             if sf.has_integers:
                 msgs.append("ray checked on the continuous relaxation")
         else:

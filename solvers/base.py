@@ -7,12 +7,16 @@ and the reason when it cannot take a problem; `auto` selection never picks such 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import importlib
 import importlib.metadata
 from dataclasses import dataclass
 from types import ModuleType
 
+import numpy as np
+
 from optlib.standard_form import RawResult, SolveParams, StandardForm
+from optlib.status import Status
 
 
 @dataclass(frozen=True)
@@ -91,3 +95,45 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         """Solve `sf`; never raises on time limits (returns FEASIBLE / NO_SOLUTION)."""
+
+    def settle_by_feasibility(self, sf: StandardForm, params: SolveParams, res: RawResult) -> RawResult:
+        """Resolve an ambiguous INFEASIBLE / UNBOUNDED / INFEASIBLE_OR_UNBOUNDED answer.
+
+        Many solvers cannot tell these apart (a presolve's "infeasible or unbounded", a
+        dual-infeasibility ray that an infeasible problem has too). Re-solving with a zero
+        objective, which cannot be unbounded, settles it: a feasible point -> UNBOUNDED
+        (the point becomes `res.x`, next to the ray), infeasible -> INFEASIBLE (with a ray
+        when the re-solve gives one), anything else -> INFEASIBLE_OR_UNBOUNDED. Uses what
+        is left of the time limit; a form whose objective is already zero is settled as is.
+        """
+        was = res.status
+        if not np.any(sf.c):
+            if was is Status.INFEASIBLE_OR_UNBOUNDED:   # a zero objective is never unbounded
+                res.status = Status.INFEASIBLE
+            return res
+        left = None
+        if params.time_limit is not None:
+            left = float(params.time_limit) - res.solve_time
+            if left <= 0:
+                res.status, res.x, res.primal_ray = Status.INFEASIBLE_OR_UNBOUNDED, None, None
+                res.message = _join(res.message, f"{was.name} not re-checked: no time left")
+                return res
+        sub = self.solve(sf.replace(c=np.zeros_like(sf.c), offset=0.0),
+                         dataclasses.replace(params, time_limit=left, warm_start=None))
+        res.solve_time += sub.solve_time
+        res.objective = res.bound = None
+        res.z = None
+        if sub.status.has_solution and sub.x is not None:
+            res.status, res.x = Status.UNBOUNDED, sub.x
+        elif sub.status is Status.INFEASIBLE:
+            res.status, res.x, res.primal_ray = Status.INFEASIBLE, None, None
+            if res.dual_ray is None:
+                res.dual_ray = sub.dual_ray
+        else:
+            res.status, res.x, res.primal_ray = Status.INFEASIBLE_OR_UNBOUNDED, None, None
+        res.message = _join(res.message, f"{was.name} re-checked by a zero-objective solve: {res.status.name}")
+        return res
+
+
+def _join(message: str, note: str) -> str:
+    return f"{message}; {note}" if message else note

@@ -7,8 +7,8 @@ column-major (sqrt 2 scaled), so the PSD rows are permuted with `svec_to_triu_pe
 Parameters: time_limit -> time_limit, rel_gap -> tol_gap_rel, threads -> max_threads,
 options -> DefaultSettings attributes. Status: Solved -> OPTIMAL (bound = dual objective);
 AlmostSolved -> FEASIBLE; (Almost)PrimalInfeasible -> INFEASIBLE; (Almost)DualInfeasible
--> UNBOUNDED; MaxTime / MaxIterations -> FEASIBLE or NO_SOLUTION by our own feasibility
-check of x; NumericalError / InsufficientProgress -> NUMERICAL_ERROR.
+-> UNBOUNDED once `Backend.settle_by_feasibility` finds a feasible point; MaxTime /
+MaxIterations -> FEASIBLE or NO_SOLUTION by our own feasibility check of x; NumericalError / InsufficientProgress -> NUMERICAL_ERROR.
 """
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ class ClarabelBackend(Backend):
                            parameters=used)
         self._classify(result, str(sol.status), data, x, z_ext, sf.offset,
                        float(sol.obj_val_dual))
+        if result.status is Status.UNBOUNDED:  # dual infeasibility alone does not prove it
+            result = self.settle_by_feasibility(sf, params, result)
         return result
 
     @staticmethod

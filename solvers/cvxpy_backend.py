@@ -14,7 +14,9 @@ solver's own CVXPY keyword arguments. Unmapped generic parameters are recorded a
 in RawResult.parameters (HiGHS fixes its thread count at its first solve in a process, so
 threads are not mapped for it; pass options={'threads': k} to force it).
 
-Status: optimal -> OPTIMAL; infeasible / unbounded / infeasible_or_unbounded as such;
+Status: optimal -> OPTIMAL; infeasible / unbounded / infeasible_or_unbounded are settled by
+`Backend.settle_by_feasibility` (a zero-objective re-solve), since CVXPY passes on GLOP's "infeasible or unbounded" as
+infeasible and SCS's dual-infeasibility ray as unbounded;
 optimal_inaccurate, user_limit and the *_inaccurate infeasible/unbounded answers (which
 CVXPY gives without a certificate to check, e.g. when SCS stops at a limit) -> FEASIBLE if
 the returned x is approximately feasible, else NO_SOLUTION; a SolverError -> ERROR.
@@ -243,7 +245,8 @@ class CvxpyBackend(Backend):
         if status == "optimal":
             res.status = Status.OPTIMAL
         elif status in ("infeasible", "unbounded", "infeasible_or_unbounded"):
-            res.status = Status(status)
+            res.status, res.message = Status(status), f"{self.name} returned {status}"
+            return self.settle_by_feasibility(sf, params, res)
         elif status in _STOPPED:
             res.status, res.message = data.stopped_status(xv, f"{self.name} returned {status}")
         else:

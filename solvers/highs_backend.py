@@ -84,9 +84,6 @@ class HighsBackend(Backend):
             try:
                 run_status = h.run()
                 result = self._result(highspy, h, sf, run_status)
-                if h.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-                    result.status = self._recheck(highspy, h, sf, params, t0)
-                    result.message += f"; a zero-objective re-solve says {result.status.name}"
             finally:
                 if resize:
                     h.resetGlobalScheduler(True)
@@ -98,6 +95,8 @@ class HighsBackend(Backend):
             os.unlink(log_path)
         result.solve_time = solve_time
         result.parameters = used
+        if result.status is Status.INFEASIBLE_OR_UNBOUNDED:
+            result = self.settle_by_feasibility(sf, params, result)
         return result
 
     # -- helpers ---------------------------------------------------------------------
@@ -109,23 +108,6 @@ class HighsBackend(Backend):
         for key, value in used.items():
             _set(h, key, value)
         return used
-
-    def _recheck(self, highspy, h, sf: StandardForm, params: SolveParams, t0: float) -> Status:
-        """Tell INFEASIBLE from UNBOUNDED after 'infeasible or unbounded' by re-solving
-        with a zero objective (which cannot be unbounded)."""
-        if params.time_limit is not None:
-            left = float(params.time_limit) - (time.perf_counter() - t0)
-            if left <= 0:
-                return Status.INFEASIBLE_OR_UNBOUNDED
-            _set(h, "time_limit", left)
-        h.changeColsCost(sf.n, np.arange(sf.n, dtype=np.int32), np.zeros(sf.n))
-        h.run()
-        ms = h.getModelStatus()
-        if ms == highspy.HighsModelStatus.kInfeasible:
-            return Status.INFEASIBLE
-        if ms == highspy.HighsModelStatus.kOptimal:
-            return Status.UNBOUNDED
-        return Status.INFEASIBLE_OR_UNBOUNDED
 
     def _empty(self, sf: StandardForm, lo: np.ndarray, hi: np.ndarray) -> RawResult:
         """No variables: HiGHS says 'model empty'; feasible iff lo <= 0 <= hi row-wise."""
@@ -178,11 +160,30 @@ class HighsBackend(Backend):
             res.bound = res.objective
             if info.dual_solution_status == 2:
                 res.z = sf.z_from_row_duals(np.asarray(sol.row_dual, dtype=float))
+        if not sf.has_integers and status in (Status.INFEASIBLE, Status.UNBOUNDED):
+            self._rays(h, status, res)
         counts = [info.simplex_iteration_count, info.ipm_iteration_count,
                   info.pdlp_iteration_count, info.crossover_iteration_count]
         counts = [int(c) for c in counts if c >= 0]
         res.iterations = sum(counts) if counts else None
         return res
+
+
+    @staticmethod
+    def _rays(h, status: Status, res: RawResult) -> None:
+        """LP certificates: HiGHS' dual ray y (infeasibility; our z = -y, as for duals) or
+        primal ray d (unboundedness), when HiGHS has one; optlib checks them in certify."""
+        try:
+            if status is Status.INFEASIBLE:
+                _, has, ray = h.getDualRay()
+                if has:
+                    res.dual_ray = -np.asarray(ray, dtype=float)
+            else:
+                _, has, ray = h.getPrimalRay()
+                if has:
+                    res.primal_ray = np.asarray(ray, dtype=float)
+        except (RuntimeError, ValueError):  # no ray available after presolve: stay uncertified
+            pass
 
 
 def _to_highs_lp(highspy, sf: StandardForm, A, lo: np.ndarray, hi: np.ndarray):

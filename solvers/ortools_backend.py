@@ -13,15 +13,13 @@ so this module's z (r = c + A'z) is z = -y; checked on `<=` rows (y <= 0, z >= 0
 by the tight weak-duality relation c'x = -b'z + min_box r'x at the optimum.
 
 pywraplp reports "infeasible or unbounded" as INFEASIBLE (Glop presolve, SCIP's
-INFORUNBD). Every INFEASIBLE answer is therefore re-checked by solving the same rows
-with a zero objective (which cannot be unbounded): infeasible again -> INFEASIBLE,
-feasible -> UNBOUNDED, anything else -> INFEASIBLE_OR_UNBOUNDED. PDLP reports an
+INFORUNBD). Every INFEASIBLE answer is therefore settled by `Backend.settle_by_feasibility`
+(a zero-objective re-solve). PDLP reports an
 unbounded LP as NOT_SOLVED, which maps to NO_SOLUTION (it cannot be told apart from a
 stop without a solution).
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
@@ -50,11 +48,7 @@ class _PywraplpBackend(Backend):
 
         t0 = time.perf_counter()
         status, response, counts, notes, used = self._run(pywraplp, pb, model, sf, params)
-        if status == pywraplp.Solver.INFEASIBLE:
-            mapped = self._recheck_infeasible(pywraplp, pb, model, sf, params, t0)
-            notes.append(f"reported INFEASIBLE; a zero-objective re-solve says {mapped.name}")
-        else:
-            mapped = _map_status(pywraplp, status)
+        mapped = _map_status(pywraplp, status)
         solve_time = time.perf_counter() - t0
 
         res = RawResult(status=mapped, solver=self.name, version=self.version(),
@@ -72,25 +66,9 @@ class _PywraplpBackend(Backend):
                     and len(response.dual_value) == sf.m):
                 res.z = sf.z_from_row_duals(np.asarray(response.dual_value, dtype=float))
         res.iterations, res.nodes = counts
+        if mapped is Status.INFEASIBLE:      # pywraplp's INFEASIBLE may mean "or unbounded"
+            res = self.settle_by_feasibility(sf, params, res)
         return res
-
-    def _recheck_infeasible(self, pywraplp, pb, model, sf: StandardForm,
-                            params: SolveParams, t0: float) -> Status:
-        """Tell INFEASIBLE from 'infeasible or unbounded' by a zero-objective solve."""
-        if params.time_limit is not None:
-            left = float(params.time_limit) - (time.perf_counter() - t0)
-            if left <= 0:
-                return Status.INFEASIBLE_OR_UNBOUNDED
-            params = dataclasses.replace(params, time_limit=left)
-        model.ClearField("objective_offset")
-        for var in model.variable:
-            var.objective_coefficient = 0.0
-        status = self._run(pywraplp, pb, model, sf, params, hint=False)[0]
-        if status == pywraplp.Solver.INFEASIBLE:
-            return Status.INFEASIBLE
-        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return Status.UNBOUNDED
-        return Status.INFEASIBLE_OR_UNBOUNDED
 
     def _run(self, pywraplp, pb, model, sf: StandardForm, params: SolveParams, hint: bool = True):
         """Create the solver, load `model`, apply `params`, solve; return
@@ -150,6 +128,7 @@ def _map_status(pywraplp, status: int) -> Status:
     return {
         S.OPTIMAL: Status.OPTIMAL,
         S.FEASIBLE: Status.FEASIBLE,
+        S.INFEASIBLE: Status.INFEASIBLE,
         S.UNBOUNDED: Status.UNBOUNDED,
         S.NOT_SOLVED: Status.NO_SOLUTION,
         S.ABNORMAL: Status.ERROR,

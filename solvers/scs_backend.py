@@ -10,7 +10,9 @@ threads setting. SCS's own default tolerances are loose (1e-4): its dual objecti
 slightly above the optimum.
 
 Status: solved -> OPTIMAL (bound = dual objective); infeasible / unbounded -> INFEASIBLE /
-UNBOUNDED; their inaccurate variants only when the ray passes our check; solved_inaccurate
+UNBOUNDED; their inaccurate variants only when the ray passes our check; an unbounded ray
+only proves dual infeasibility, so UNBOUNDED is settled by `Backend.settle_by_feasibility`
+(a zero-objective re-solve that looks for a feasible point); solved_inaccurate
 and any stop at a limit -> FEASIBLE or NO_SOLUTION by our feasibility check of x; failed
 (not at a limit) -> NUMERICAL_ERROR.
 """
@@ -63,6 +65,8 @@ class ScsBackend(Backend):
         self._classify(res, int(info["status_val"]), str(info["status"]), data,
                        np.asarray(sol["x"], dtype=float), np.asarray(sol["y"], dtype=float),
                        sf.offset, float(info["dobj"]))
+        if res.status is Status.UNBOUNDED:   # an unbounded ray alone only proves dual infeasibility
+            res = self.settle_by_feasibility(sf, params, res)
         return res
 
     @staticmethod

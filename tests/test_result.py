@@ -76,3 +76,47 @@ def test_time_limit_returns_incumbent_bound_and_says_so(backend):
         assert res.certificate.verified
     with pytest.raises(optlib.NotOptimalError, match=res.status.name):
         res.raise_unless_optimal()
+
+
+def unbounded_lp():
+    m = optlib.Model()
+    x = m.continuous(2, lb=0)
+    m.add(x[0] - x[1] <= 1)
+    m.maximize(x[0] + x[1])
+    return m
+
+
+def infeasible_lp():
+    m = optlib.Model()
+    x = m.continuous(2, lb=0)
+    m.add(x[0] + x[1] <= -1)
+    m.add(x[0] - x[1] == 3)
+    m.maximize(x[0] - x[1])
+    return m
+
+
+@pytest.mark.parametrize("backend", ["highs", "clarabel", "scs"])
+def test_rays_are_checked(backend):
+    r = unbounded_lp().solve(backend=backend)
+    assert r.status is Status.UNBOUNDED and r.objective is None
+    assert r.certificate.kind == "unboundedness" and r.certificate.verified
+    r = infeasible_lp().solve(backend=backend)
+    assert r.status is Status.INFEASIBLE and r.objective is None
+    assert r.certificate.kind == "infeasibility" and r.certificate.verified
+
+
+def test_unbounded_without_ray_is_not_verified():
+    r = unbounded_lp().solve(backend="glop")      # glop gives no ray through pywraplp
+    assert r.status is Status.UNBOUNDED
+    assert not r.certificate.verified
+    assert any("without a certificate" in msg for msg in r.certificate.messages)
+
+
+def test_a_ray_without_a_feasible_point_does_not_prove_unboundedness():
+    from optlib.certify import certify
+    from optlib.standard_form import RawResult
+
+    sf = infeasible_lp().compile()
+    fake = RawResult(status=Status.UNBOUNDED, primal_ray=np.array([1.0, 1.0]))
+    cert = certify(sf, fake)
+    assert not cert.verified and cert.checks.get("feasible_point") is False
