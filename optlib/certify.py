@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cones import min_eig_svec, project_psd_svec, project_soc, soc_violation, smat
+from .cones import min_eig_svec, project_psd_svec, project_soc, smat
 from .result import Certificate
-from .standard_form import RawResult, StandardForm
+from .standard_form import ConeDims, RawResult, StandardForm
 from .status import Status
 
 
@@ -47,20 +47,25 @@ class Tolerances:
                 "dual": self.dual, "gap": self.gap}
 
 
-def row_violations(sf: StandardForm, s: np.ndarray) -> np.ndarray:
-    """Violation of s in K for each standard-form row (a cone block's violation is put on its
-    first row, the other rows of the block get 0)."""
-    v = np.zeros(sf.m)
-    for kind, start, size, dim in sf.cones.blocks():
-        blk = s[start:start + size]
-        if kind == "zero":
-            v[start:start + size] = np.abs(blk)
-        elif kind == "nonneg":
-            v[start:start + size] = np.maximum(0.0, -blk)
-        elif kind == "soc":
-            v[start] = soc_violation(blk)
-        else:
-            v[start] = max(0.0, -min_eig_svec(blk))
+def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
+    """Violation of s in K for each row: |s| on zero rows, max(0, -s) on nonneg rows; a SOC
+    block's max(0, ||x|| - t) and a PSD block's max(0, -lambda_min) sit on the block's
+    first row (its other rows get 0)."""
+    s = np.asarray(s, dtype=float)
+    v = np.zeros(s.size)
+    z, l = cones.zero, cones.nonneg
+    v[:z] = np.abs(s[:z])
+    v[z:z + l] = np.maximum(0.0, -s[z:z + l])
+    soc = np.asarray(cones.soc, dtype=np.int64)
+    if soc.size:
+        starts = z + l + np.concatenate(([0], np.cumsum(soc)[:-1]))
+        for q in np.unique(soc):          # one vectorised pass per distinct cone size
+            first = starts[soc == q]
+            blk = s[first[:, None] + np.arange(q)[None, :]]
+            v[first] = np.maximum(0.0, np.linalg.norm(blk[:, 1:], axis=1) - blk[:, 0])
+    for kind, start, size, _ in cones.blocks():
+        if kind == "psd":
+            v[start] = max(0.0, -min_eig_svec(s[start:start + size]))
     return v
 
 
@@ -113,7 +118,7 @@ def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict
     """Row/cone, bound and integrality residuals of x; fills `checks` and `violated`."""
     out: dict[str, float] = {}
     s = sf.b - sf.A @ x
-    viol = row_violations(sf, s)
+    viol = row_violations(sf.cones, s)
     bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
     out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
     checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
@@ -199,7 +204,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> 
             d = np.asarray(raw.primal_ray, dtype=float)
             scale = float(np.max(np.abs(d), initial=0.0))
             d = d / scale if scale > 0 else d
-            sviol = row_violations(sf, -(sf.A @ d)).max(initial=0.0)
+            sviol = row_violations(sf.cones, -(sf.A @ d)).max(initial=0.0)
             rec = max(float(np.max(-d[np.isfinite(sf.lb)], initial=0.0)),
                       float(np.max(d[np.isfinite(sf.ub)], initial=0.0)))
             ray_residual = max(float(sviol), rec)
