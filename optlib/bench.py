@@ -225,18 +225,20 @@ def _fmt_gap(g: float | None) -> str:
 
 def format_table(records: Sequence[BenchRecord]) -> str:
     """A plain-text table: instance, backend, status, objective, bound, gap (%), time (s),
-    ratio to the fastest backend on that instance, and a note (reason for 'n/a' / errors)."""
-    header = ["instance", "backend", "status", "objective", "bound", "gap (%)", "time (s)", "x fastest"]
+    ratio to the fastest backend on that instance, whether optlib verified the answer
+    (`certificate.verified`), and a note (reason for 'n/a' / errors)."""
+    header = ["instance", "backend", "status", "objective", "bound", "gap (%)", "time (s)", "x fastest",
+              "verified"]
     right = {3, 4, 5, 6, 7}
     rows: list[list[str]] = []
     notes: list[str] = []
     for rec, ratio in zip(records, time_ratios(records)):
         if rec.status == NA:
-            row = [rec.instance, rec.backend, NA, "-", "-", "-", "-", "-"]
+            row = [rec.instance, rec.backend, NA, "-", "-", "-", "-", "-", "-"]
         else:
             row = [rec.instance, rec.backend, rec.status, _fmt_num(rec.objective), _fmt_num(rec.bound),
                    _fmt_gap(rec.gap), "-" if rec.time is None else f"{rec.time:.3f}",
-                   "-" if ratio is None else f"{ratio:.2f}"]
+                   "-" if ratio is None else f"{ratio:.2f}", "yes" if rec.verified else "no"]
         rows.append(row)
         notes.append(rec.reason if rec.status in (NA, "ERROR", "NUMERICAL_ERROR") else "")
     if any(notes):

@@ -273,6 +273,10 @@ def test_format_table_hand_made():
     lines = table.splitlines()
     assert lines[0].split()[:4] == ["instance", "backend", "status", "objective"]
     assert "gap (%)" in lines[0] and "time (s)" in lines[0] and "note" in lines[0]
+    assert "verified" in lines[0]
+    for line, rec in zip(lines[2:], recs):   # the verified cell says what optlib checked
+        cell = line[lines[0].index("verified"):].split()[0]
+        assert cell == ("-" if rec.status == "n/a" else ("yes" if rec.verified else "no"))
     assert set(lines[1].replace(" ", "")) == {"-"}
     assert len(lines) == 2 + len(recs)
     row_scip = lines[3]
