@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import sys
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
+
+from .model import solve_params
 
 PROG = "optlib"
 
@@ -26,34 +27,26 @@ class UsageError(Exception):
 
 
 # -- argument types ----------------------------------------------------------------------
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not (v > 0 and math.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return v
+def _solve_param(name: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type: parse the text, then validate it exactly as `Model.solve` does."""
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if parse is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        try:
+            solve_params(**{name: value})
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).replace(f"{name} must", "must")) from None
+        return value
+
+    return convert
 
 
-def _rel_gap(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= v < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1) (0.01 means 1%), got {text!r}")
-    return v
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return v
+_positive_float = _solve_param("time_limit", float)
+_rel_gap = _solve_param("rel_gap", float)
+_positive_int = _solve_param("threads", int)
 
 
 def _option_value(text: str) -> Any:

@@ -219,7 +219,7 @@ class Model:
         or NO_SOLUTION. Invalid arguments raise ValueError naming the argument.
         """
 
-        params = _make_params(time_limit, rel_gap, threads, verbose, backend_options)
+        params = solve_params(time_limit, rel_gap, threads, verbose, backend_options)
         t0 = time.perf_counter()
         sf = self.compile()
         if warm_start:
@@ -297,9 +297,12 @@ def _default_row_blocks(sf: StandardForm):
     return out
 
 
-def _make_params(time_limit: Any, rel_gap: Any, threads: Any, verbose: Any, options: dict) -> SolveParams:
+def solve_params(time_limit: Any = None, rel_gap: Any = None, threads: Any = None, verbose: Any = False,
+                 options: dict | None = None) -> SolveParams:
+    """Validated generic solve parameters (ValueError naming the argument otherwise)."""
     if time_limit is not None:
-        if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real) or not time_limit > 0:
+        if (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
+                or not 0 < time_limit < math.inf):
             raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
         time_limit = float(time_limit)
     if rel_gap is not None:
@@ -311,7 +314,7 @@ def _make_params(time_limit: Any, rel_gap: Any, threads: Any, verbose: Any, opti
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
         threads = int(threads)
     return SolveParams(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=bool(verbose),
-                       options=dict(options))
+                       options=dict(options or {}))
 
 
 def _with_warm_start(params: SolveParams, warm_start: dict, model: Model, sf: StandardForm) -> SolveParams:
