@@ -1,0 +1,10 @@
+"""Certified Lipschitz bounds of neural networks (LipSDP and its extensions).
+
+Fazlyab, Robey, Hassani, Morari, Pappas, "Efficient and Accurate Estimation of Lipschitz
+Constants for Deep Neural Networks" (NeurIPS 2019); Pauli, Havens, Araujo, Garg,
+Khorrami, Allgoewer, Hu, "Novel Quadratic Constraints for Extending LipSDP beyond
+Slope-Restricted Activations" (ICLR 2024).
+"""
+from .network import Activation, Network, as_network, from_torch, from_weights, load_mat, make_activation
+
+__all__ = ["Activation", "Network", "as_network", "from_weights", "from_torch", "load_mat", "make_activation"]
