@@ -49,3 +49,11 @@ def test_time_limit_example_never_raises():
 def test_lmi_build_benchmark_runs_small():
     out = run("bench_lmi_build.py", "--widths", "5", "--timeout", "120")
     assert out.count(" ok") == 2 and "CVXPY / optlib time" in out
+
+
+@pytest.mark.slow
+def test_lipschitz_bounds_example_reproduces_references():
+    out = run("lipschitz_bounds.py")
+    assert "lipsdp-neuron" in out and "verified" in out
+    if "lipsdp_random_weights.mat" in out:
+        assert "36.4822" in out and "39.8386" in out and "37.6681" in out

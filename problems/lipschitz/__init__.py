@@ -5,6 +5,10 @@ Constants for Deep Neural Networks" (NeurIPS 2019); Pauli, Havens, Araujo, Garg,
 Khorrami, Allgoewer, Hu, "Novel Quadratic Constraints for Extending LipSDP beyond
 Slope-Restricted Activations" (ICLR 2024).
 """
+from .api import lipschitz_bound
+from .bound import LipschitzBound, LMICertificate
+from .lower import gradient_lower_bound
 from .network import Activation, Network, as_network, from_torch, from_weights, load_mat, make_activation
 
-__all__ = ["Activation", "Network", "as_network", "from_weights", "from_torch", "load_mat", "make_activation"]
+__all__ = ["Activation", "Network", "as_network", "from_weights", "from_torch", "load_mat", "make_activation",
+           "lipschitz_bound", "LipschitzBound", "LMICertificate", "gradient_lower_bound"]

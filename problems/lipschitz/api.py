@@ -1,0 +1,124 @@
+"""`lipschitz_bound`: one entry point for the certified Lipschitz bounds of a network.
+
+    from problems.lipschitz import lipschitz_bound
+    b = lipschitz_bound("net.mat", method="lipsdp-neuron")      # or a list of weights, a torch nn.Sequential
+    print(b.value, b.lower, b.certificate.verified, b.summary())
+
+Methods: ``naive`` (product of layer operator norms times the largest activation slopes),
+the LipSDP family for slope-restricted activations in l2 (Fazlyab et al., NeurIPS 2019;
+see `lipsdp.py`): ``lipsdp-neuron``, ``lipsdp-layer``, ``lipsdp-network`` and
+``lipsdp-network-rand`` (the last two are labelled ``valid=False``), and ``lipsdp-nsr``
+(Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
+layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
+lipsdp-nsr otherwise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+from .bound import LipschitzBound
+from .lipsdp import METHODS as LIPSDP_METHODS
+from .lipsdp import _check_split, lipsdp_bound
+from .network import SLOPES, Network, as_network
+
+METHODS = ("naive",) + LIPSDP_METHODS + ("lipsdp-nsr", "auto")
+NORMS = ("l2", "linf")
+_LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair")
+
+
+def _norm(norm: Any) -> str:
+    key = str(norm).strip().lower().replace("_", "").replace("-", "") if isinstance(norm, str) else norm
+    aliases = {"l2": "l2", "2": "l2", 2: "l2", "linf": "linf", "inf": "linf", "infinity": "linf",
+               math.inf: "linf"}
+    try:
+        return aliases[key]
+    except (KeyError, TypeError):
+        raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {norm!r}") from None
+
+
+def _lower(net: Network, norm: str, options: dict) -> float | None:
+    from .lower import _SMOOTHABLE, gradient_lower_bound
+
+    if not all(a.name in _SMOOTHABLE or a.name in ("groupsort", "maxmin") for a in net.activations):
+        return None                      # e.g. Householder (no reflection vector stored) or a bare slope pair
+    return float(gradient_lower_bound(net, norm=norm, **options))
+
+
+def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", backend: str = "auto",
+                    split: int | None = None, activation: Any = "relu", lower: bool = True,
+                    time_limit: float | None = None, **options: Any) -> LipschitzBound:
+    """A certified upper bound on the Lipschitz constant of `net` (with a lower bound).
+
+    `net`: a Network, a list of weight matrices (W_k: n_{k+1} x n_k) with `activation` (a
+    name, an (alpha, beta) slope pair, or one per hidden layer), a LipSDP ``.mat`` file, a
+    torch ``nn.Sequential``, or (for lipsdp-nsr) a ``grouped.ResidualNetwork``. `split=k`
+    bounds consecutive subnetworks of k weight matrices and multiplies (LipSDP methods).
+    Options: n_pairs, seed (lipsdp-network-rand), compress, normalize, dense_limit,
+    repair (see `lipsdp.lipsdp_single`), lower_options (dict for `gradient_lower_bound`);
+    any other keyword goes to `Model.solve` of the backend (e.g. eps_abs for scs).
+    """
+    t0 = time.perf_counter()
+    if not isinstance(method, str) or method.strip().lower() not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    method = method.strip().lower()
+    norm = _norm(norm)
+    split = _check_split(split)
+    if not isinstance(lower, bool):
+        raise ValueError(f"lower must be True or False, got {lower!r}")
+    lower_options = dict(options.pop("lower_options", None) or {})
+
+    residual = type(net).__name__ == "ResidualNetwork"
+    if residual:
+        if method not in ("lipsdp-nsr", "auto"):
+            raise ValueError(f"a ResidualNetwork is bounded by method='lipsdp-nsr' only, got {method!r}")
+        method = "lipsdp-nsr"
+    else:
+        net = as_network(net, activation)
+        if method == "auto":
+            method = "lipsdp-neuron" if (norm == "l2" and net.slope_restricted) else "lipsdp-nsr"
+
+    if method in LIPSDP_METHODS:
+        if norm != "l2":
+            raise ValueError(f"{method} is an l2 formulation; for norm='linf' use method='lipsdp-nsr' or 'naive'")
+        if not net.slope_restricted:
+            bad = sorted({a.name for a in net.activations if not a.slope_restricted})
+            raise ValueError(f"{method} needs slope-restricted activations ({', '.join(SLOPES)} or an "
+                             f"(alpha, beta) pair); got {', '.join(bad)}: use method='lipsdp-nsr'")
+        lip_opts = {k: options.pop(k) for k in _LIPSDP_OPTIONS if k in options}
+        if method != "lipsdp-network-rand" and "n_pairs" in lip_opts:
+            raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
+        solve_options = dict(options.pop("solve_options", None) or {})
+        solve_options.update(options)
+        result = lipsdp_bound(net, method, backend=backend, split=split, time_limit=time_limit,
+                              solve_options=solve_options, **lip_opts)
+    elif method == "lipsdp-nsr":
+        if split is not None:
+            raise ValueError("split applies to the LipSDP methods (lipsdp-neuron/-layer/-network) only")
+        try:
+            from .grouped import grouped_bound
+        except ImportError as exc:  # pragma: no cover - the module ships with the package
+            raise ValueError(f"method 'lipsdp-nsr' needs problems.lipschitz.grouped ({exc}); "
+                             f"the LipSDP methods ({', '.join(LIPSDP_METHODS)}) cover slope-restricted "
+                             "activations in l2") from exc
+        result = grouped_bound(net, norm=norm, backend=backend, time_limit=time_limit, **options)
+    else:  # naive
+        if options:
+            raise ValueError(f"method 'naive' takes no options, got {', '.join(sorted(options))}")
+        if norm == "linf" and any(a.name == "householder" for a in net.activations):
+            raise ValueError("no naive l_inf bound for Householder layers (a reflection is not "
+                             "l_inf-nonexpansive); use method='lipsdp-nsr'")
+        value = net.naive_bound(norm)
+        result = LipschitzBound(value=value, method="naive", norm=norm, naive=value,
+                                path="product of layer operator norms x largest activation slopes")
+
+    naive = result.naive
+    if naive is None and isinstance(net, Network) and not (
+            norm == "linf" and any(a.name == "householder" for a in net.activations)):
+        naive = net.naive_bound(norm)
+    low = result.lower
+    if lower and low is None and isinstance(net, Network):
+        low = _lower(net, norm, lower_options)
+    return dataclasses.replace(result, lower=low, naive=naive, time=time.perf_counter() - t0)
