@@ -7,7 +7,9 @@
 Methods: ``naive`` (product of layer operator norms times the largest activation slopes),
 the LipSDP family for slope-restricted activations in l2 (Fazlyab et al., NeurIPS 2019;
 see `lipsdp.py`): ``lipsdp-neuron``, ``lipsdp-layer``, ``lipsdp-network`` and
-``lipsdp-network-rand`` (the last two are labelled ``valid=False``), and ``lipsdp-nsr``
+``lipsdp-network-rand`` (the last two are labelled ``valid=False``),
+``lipsdp-neuron-chordal`` (LipSDP-Neuron split over the layer cliques, Xue et al. 2022;
+`chordal.py`; same optimum, smaller PSD cones), and ``lipsdp-nsr``
 (Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
 layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
 lipsdp-nsr otherwise.
@@ -24,9 +26,10 @@ from .lipsdp import METHODS as LIPSDP_METHODS
 from .lipsdp import _check_split, lipsdp_bound
 from .network import SLOPES, Network, as_network
 
-METHODS = ("naive",) + LIPSDP_METHODS + ("lipsdp-nsr", "auto")
+CHORDAL_METHODS = ("lipsdp-neuron-chordal",)
+METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + ("lipsdp-nsr", "auto")
 NORMS = ("l2", "linf")
-_LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair")
+_LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair", "form")
 
 
 def _norm(norm: Any) -> str:
@@ -56,8 +59,8 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
     name, an (alpha, beta) slope pair, or one per hidden layer), a LipSDP ``.mat`` file, a
     torch ``nn.Sequential``, or (for lipsdp-nsr) a ``grouped.ResidualNetwork``. `split=k`
     bounds consecutive subnetworks of k weight matrices and multiplies (LipSDP methods).
-    Options: n_pairs, seed (lipsdp-network-rand), compress, normalize, dense_limit,
-    repair (see `lipsdp.lipsdp_single`), lower_options (dict for `gradient_lower_bound`);
+    Options: n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
+    lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`), lower_options (dict for `gradient_lower_bound`);
     any other keyword goes to `Model.solve` of the backend (e.g. eps_abs for scs).
     """
     t0 = time.perf_counter()
@@ -80,7 +83,7 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
         if method == "auto":
             method = "lipsdp-neuron" if (norm == "l2" and net.slope_restricted) else "lipsdp-nsr"
 
-    if method in LIPSDP_METHODS:
+    if method in LIPSDP_METHODS + CHORDAL_METHODS:
         if norm != "l2":
             raise ValueError(f"{method} is an l2 formulation; for norm='linf' use method='lipsdp-nsr' or 'naive'")
         if not net.slope_restricted:
@@ -90,6 +93,8 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
         lip_opts = {k: options.pop(k) for k in _LIPSDP_OPTIONS if k in options}
         if method != "lipsdp-network-rand" and "n_pairs" in lip_opts:
             raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
+        if method not in CHORDAL_METHODS and "form" in lip_opts:
+            raise ValueError("form applies to method='lipsdp-neuron-chordal' only")
         solve_options = dict(options.pop("solve_options", None) or {})
         solve_options.update(options)
         result = lipsdp_bound(net, method, backend=backend, split=split, time_limit=time_limit,

@@ -202,11 +202,24 @@ def _spectral_part(W: np.ndarray, t0: float) -> LipschitzBound:
 def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "auto",
                   time_limit: float | None = None, n_pairs: int | None = None, seed: int | None = 0,
                   compress: bool = True, normalize: bool = True, dense_limit: int = 4000,
-                  repair: bool = True, solve_options: dict | None = None) -> LipschitzBound:
-    """LipSDP on one (sub)network, certified; see the module docstring."""
+                  repair: bool = True, solve_options: dict | None = None,
+                  form: str | None = None) -> LipschitzBound:
+    """LipSDP on one (sub)network, certified; see the module docstring. `form` applies to
+    lipsdp-neuron-chordal only (see `chordal.py`)."""
     t0 = time.perf_counter()
+    if method == "lipsdp-neuron-chordal":
+        from .chordal import lipsdp_chordal
+
+        if n_pairs is not None:
+            raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
+        return lipsdp_chordal(net, backend, time_limit, compress=compress, normalize=normalize,
+                              dense_limit=dense_limit, repair=repair, form=form or "explicit",
+                              solve_options=solve_options)
     if method not in METHODS:
-        raise ValueError(f"unknown LipSDP method {method!r}; choose one of {', '.join(METHODS)}")
+        raise ValueError(f"unknown LipSDP method {method!r}; choose one of "
+                         f"{', '.join(METHODS + ('lipsdp-neuron-chordal',))}")
+    if form is not None:
+        raise ValueError("form applies to method='lipsdp-neuron-chordal' only")
     if len(net.weights) == 1:
         return _spectral_part(net.weights[0], t0)
     alpha, beta = neuron_slopes(net)
@@ -268,22 +281,10 @@ def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "a
     if pairs is not None and len(pairs):
         zeta_val = np.asarray(res[zeta], dtype=float).reshape(-1)
     rho_val, lam_val, zeta_val = _unscale(norms, hidden, rho_val, lam_val, zeta_val)
-    # certify on the original (uncompressed) weights when that LMI is small enough for a dense check
-    cert_W = list(net.weights) if (net.dims[0] + N <= dense_limit) else Wc
-    cert, mult = certify_lipsdp(cert_W, alpha, beta, lam_val, rho_val, pairs, zeta_val,
-                                dense_limit=dense_limit, repair=repair)
-    if cert_W is Wc and compressed:
-        cert = LMICertificate(cert.verified, cert.max_eigenvalues, cert.repaired, cert.rho_solver,
-                              cert.rho_certified, cert.rho_increase,
-                              cert.message + "; checked on the compressed LMI (U S in place of W_0)")
-    offs = np.concatenate([[0], np.cumsum(hidden)])
-    lam_layers = [mult["lambda"][offs[k]:offs[k + 1]] for k in range(len(hidden))]
-    multipliers: dict[str, Any] = {"rho": mult["rho"], "lambda": lam_layers}
+    cert, multipliers = certify_solution(net, Wc, compressed, N, alpha, beta, lam_val, rho_val, pairs,
+                                         zeta_val, hidden, dense_limit, repair)
     if method == "lipsdp-layer":
-        multipliers["tau"] = np.array([v[0] if v.size else 0.0 for v in lam_layers])
-    if zeta_val is not None:
-        multipliers["zeta"] = mult["zeta"]
-        multipliers["pairs"] = pairs
+        multipliers["tau"] = np.array([v[0] if v.size else 0.0 for v in multipliers["lambda"]])
     name = method
     if cert.verified:
         value = math.sqrt(max(cert.rho_certified, 0.0))
@@ -292,6 +293,28 @@ def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "a
         path += "; the LMI could not be certified, value falls back to the product of norms"
     return LipschitzBound(value=value, method=name, norm="l2", valid=valid, certificate=cert,
                           multipliers=multipliers, result_=res, path=path, time=time.perf_counter() - t0)
+
+
+def certify_solution(net: Network, Wc: list[np.ndarray], compressed: bool, N: int, alpha: np.ndarray,
+                     beta: np.ndarray, lam_val: np.ndarray, rho_val: float, pairs: Any, zeta_val: Any,
+                     hidden: list[int], dense_limit: int, repair: bool) -> tuple[LMICertificate, dict[str, Any]]:
+    """Certify a solver's (rho, lambda[, zeta]) on the full LipSDP-Neuron LMI M(rho, lambda) <= 0
+    (original weights when n_0 + N <= dense_limit, else the compressed ones `Wc`) and split the
+    certified multipliers per hidden layer."""
+    cert_W = list(net.weights) if (net.dims[0] + N <= dense_limit) else Wc
+    cert, mult = certify_lipsdp(cert_W, alpha, beta, lam_val, rho_val, pairs, zeta_val,
+                                dense_limit=dense_limit, repair=repair)
+    if cert_W is Wc and compressed:
+        cert = LMICertificate(cert.verified, cert.max_eigenvalues, cert.repaired, cert.rho_solver,
+                              cert.rho_certified, cert.rho_increase,
+                              cert.message + "; checked on the compressed LMI (U S in place of W_0)")
+    offs = np.concatenate([[0], np.cumsum(hidden)])
+    multipliers: dict[str, Any] = {"rho": mult["rho"],
+                                   "lambda": [mult["lambda"][offs[k]:offs[k + 1]] for k in range(len(hidden))]}
+    if zeta_val is not None:
+        multipliers["zeta"] = mult["zeta"]
+        multipliers["pairs"] = pairs
+    return cert, multipliers
 
 
 def _check_split(split: Any) -> int | None:
@@ -305,8 +328,9 @@ def _check_split(split: Any) -> int | None:
 def lipsdp_bound(net: Any, method: str = "lipsdp-neuron", backend: str = "auto", split: int | None = None,
                  activation: Any = "relu", time_limit: float | None = None, **options: Any) -> LipschitzBound:
     """LipSDP (neuron / layer / network / network-rand) l2 bound of `net`, optionally split
-    into subnetworks of `split` weight matrices; options: n_pairs, seed, compress,
-    dense_limit, repair, solve_options (passed to Model.solve)."""
+    into subnetworks of `split` weight matrices; `method` may also be
+    'lipsdp-neuron-chordal' (`chordal.py`); options: n_pairs, seed, compress,
+    dense_limit, repair, form (chordal only), solve_options (passed to Model.solve)."""
     net = as_network(net, activation)
     split = _check_split(split)
     neuron_slopes(net)   # raises for non-slope-restricted activations
