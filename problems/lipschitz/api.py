@@ -9,7 +9,9 @@ the LipSDP family for slope-restricted activations in l2 (Fazlyab et al., NeurIP
 see `lipsdp.py`): ``lipsdp-neuron``, ``lipsdp-layer``, ``lipsdp-network`` and
 ``lipsdp-network-rand`` (the last two are labelled ``valid=False``),
 ``lipsdp-neuron-chordal`` (LipSDP-Neuron split over the layer cliques, Xue et al. 2022;
-`chordal.py`; same optimum, smaller PSD cones), and ``lipsdp-nsr``
+`chordal.py`; same optimum, smaller PSD cones), ``lipsdp-neuron-fo`` (the same LipSDP-Neuron
+optimum by a first-order method in torch on CUDA or CPU, for thousands of neurons;
+`firstorder.py`), and ``lipsdp-nsr``
 (Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
 layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
 lipsdp-nsr otherwise.
@@ -27,9 +29,11 @@ from .lipsdp import _check_split, lipsdp_bound
 from .network import SLOPES, Network, as_network
 
 CHORDAL_METHODS = ("lipsdp-neuron-chordal",)
-METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + ("lipsdp-nsr", "auto")
+FIRST_ORDER_METHODS = ("lipsdp-neuron-fo",)
+METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS + ("lipsdp-nsr", "auto")
 NORMS = ("l2", "linf")
 _LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair", "form")
+_FIRST_ORDER_OPTIONS = ("device", "max_iter", "lr", "tol", "patience", "compress", "dense_limit", "repair", "dtype")
 
 
 def _norm(norm: Any) -> str:
@@ -60,8 +64,10 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
     torch ``nn.Sequential``, or (for lipsdp-nsr) a ``grouped.ResidualNetwork``. `split=k`
     bounds consecutive subnetworks of k weight matrices and multiplies (LipSDP methods).
     Options: n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
-    lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`), lower_options (dict for `gradient_lower_bound`);
-    any other keyword goes to `Model.solve` of the backend (e.g. eps_abs for scs).
+    lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`),
+    device, max_iter, lr, tol, patience, dtype (lipsdp-neuron-fo, see `firstorder.lipsdp_first_order`),
+    lower_options (dict for `gradient_lower_bound`); any other keyword goes to `Model.solve`
+    of the backend (e.g. eps_abs for scs).
     """
     t0 = time.perf_counter()
     if not isinstance(method, str) or method.strip().lower() not in METHODS:
@@ -83,13 +89,28 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
         if method == "auto":
             method = "lipsdp-neuron" if (norm == "l2" and net.slope_restricted) else "lipsdp-nsr"
 
-    if method in LIPSDP_METHODS + CHORDAL_METHODS:
+    if method in LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS:
         if norm != "l2":
             raise ValueError(f"{method} is an l2 formulation; for norm='linf' use method='lipsdp-nsr' or 'naive'")
         if not net.slope_restricted:
             bad = sorted({a.name for a in net.activations if not a.slope_restricted})
             raise ValueError(f"{method} needs slope-restricted activations ({', '.join(SLOPES)} or an "
                              f"(alpha, beta) pair); got {', '.join(bad)}: use method='lipsdp-nsr'")
+        if method in FIRST_ORDER_METHODS:
+            from .firstorder import lipsdp_first_order
+
+            if split is not None:
+                raise ValueError(f"split is not supported by {method}; it bounds the whole network at once")
+            if backend not in ("auto", "torch"):
+                raise ValueError(f"{method} runs its own first-order solver in torch: backend must be 'auto' "
+                                 f"or 'torch' (pick the device with device='cpu'|'cuda'|'auto'), got {backend!r}")
+            unknown = sorted(set(options) - set(_FIRST_ORDER_OPTIONS) - {"lower_options"})
+            if unknown:
+                raise ValueError(f"unknown option(s) {', '.join(unknown)} for {method}; "
+                                 f"it takes {', '.join(_FIRST_ORDER_OPTIONS)}")
+            fo_opts = {k: options.pop(k) for k in _FIRST_ORDER_OPTIONS if k in options}
+            result = lipsdp_first_order(net, time_limit=time_limit, **fo_opts)
+            return _finish(result, net, norm, lower, lower_options, t0)
         lip_opts = {k: options.pop(k) for k in _LIPSDP_OPTIONS if k in options}
         if method != "lipsdp-network-rand" and "n_pairs" in lip_opts:
             raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
@@ -119,6 +140,12 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
         result = LipschitzBound(value=value, method="naive", norm=norm, naive=value,
                                 path="product of layer operator norms x largest activation slopes")
 
+    return _finish(result, net, norm, lower, lower_options, t0)
+
+
+def _finish(result: LipschitzBound, net: Any, norm: str, lower: bool, lower_options: dict,
+            t0: float) -> LipschitzBound:
+    """Attach the naive bound and the gradient lower bound, and the total time."""
     naive = result.naive
     if naive is None and isinstance(net, Network) and not (
             norm == "linf" and any(a.name == "householder" for a in net.activations)):
