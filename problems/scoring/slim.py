@@ -1,0 +1,232 @@
+"""`SLIMClassifier`: a Supersparse Linear Integer Model (scoring system) fitted by an IP.
+
+Ustun & Rudin, "Supersparse Linear Integer Models for Optimized Medical Scoring Systems",
+Machine Learning 102 (2016). The fit minimises
+
+    (1/W) sum_i w_i 1[y_i (b + x_i' lambda) < margin] + C0 ||lambda||_0 (+ tie-break)
+
+over integer points lambda in the coefficient box, written as the optlib Model of
+`slim_model.py` (per-row big-M from the box, L0 by binaries, an L1 tie-break chosen in
+`tiebreak.py` so it never trades accuracy or sparsity); solve it on any MILP backend.
+
+    clf = SLIMClassifier(C0=0.01, coef_bounds=(-10, 10), max_features=5, time_limit=60)
+    clf.fit(X, y)
+    print(clf.scorecard(), clf.result_.status, clf.result_.gap)
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from optlib import Status
+
+from .base import IPClassifierMixin
+from .display import ScoreCard
+from .prepare import (
+    binary_labels,
+    class_weights,
+    constant_columns,
+    merge_rows,
+    rational_weights,
+)
+from .recheck import keep_better, recheck, warn_big_m
+from .slim_model import (
+    SLIMProblem,
+    auto_intercept_bounds,
+    build_slim,
+    effective_margin,
+    warm_values,
+)
+from .validation import check_fit_data, check_predict_data, feature_names_of
+
+
+def _int_bounds(value: Any, d: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{what} must be a pair (lower, upper) of integers or integer arrays, got {value!r}")
+    out = []
+    for part, side in zip(value, ("lower", "upper")):
+        arr = np.asarray(part, dtype=float)
+        if arr.ndim > 1 or (arr.ndim == 1 and arr.size != d):
+            raise ValueError(f"{what} {side} must be a number or an array of length {d}, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{what} {side} must be finite integers, got {part!r}")
+        out.append(np.broadcast_to(arr, (d,)).astype(np.int64).copy())
+    lo, hi = out
+    if np.any(lo > hi):
+        j = int(np.flatnonzero(lo > hi)[0])
+        raise ValueError(f"{what}: lower > upper at feature {j} ({lo[j]} > {hi[j]})")
+    return lo, hi
+
+
+def _apply_sign(sign: Any, lo: np.ndarray, hi: np.ndarray, names: list[str]) -> None:
+    if sign is None:
+        return
+    d = lo.size
+    if isinstance(sign, dict):
+        arr = np.zeros(d)
+        for key, val in sign.items():
+            j = names.index(key) if key in names else key
+            if not isinstance(j, (int, np.integer)) or not 0 <= j < d:
+                raise ValueError(f"sign: unknown feature {key!r}")
+            arr[j] = val
+    else:
+        if np.ndim(sign) > 1 or (np.ndim(sign) == 1 and np.size(sign) != d):
+            raise ValueError(f"sign must be -1, 0, +1, an array of length {d} or a dict, got {sign!r}")
+        arr = np.broadcast_to(np.asarray(sign, dtype=float), (d,))
+    if not np.all(np.isin(arr, (-1, 0, 1))):
+        raise ValueError(f"sign entries must be -1 (points <= 0), 0 (free) or +1 (points >= 0), got {sign!r}")
+    lo[arr > 0] = np.maximum(lo[arr > 0], 0)
+    hi[arr < 0] = np.minimum(hi[arr < 0], 0)
+    if np.any(lo > hi):
+        j = int(np.flatnonzero(lo > hi)[0])
+        raise ValueError(f"sign of feature {names[j]!r} contradicts coef_bounds")
+
+
+class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
+    """A scoring system with integer points, fitted to optimality (or to a time limit).
+
+    Labels: any two classes; classes_[1] is the positive class (score > 0). coef_ is 1-d
+    (one integer per feature). Data whose entries are multiples of 10^-k get the margin
+    rounded up to that grid (same model, tighter relaxation; `problem_.margin`).
+
+    Parameters: C0 (L0 penalty per feature, in units of training error rate), coef_bounds
+    (pair of ints or per-feature int arrays), intercept_bounds (None: the tightest box
+    that keeps the optimum), max_features, sign (-1/0/+1 per feature, or {name: sign}),
+    class_weight (None, 'balanced', {label: w}), margin (a right answer needs
+    y * score >= margin), backend, time_limit, rel_gap (0: prove optimality),
+    constraints (callable(model, variables) adding operational constraints, see
+    `SLIMVariables`), warm_start, merge_duplicates, threads, verbose, feature_names.
+
+    Fitted: classes_, coef_ (ints, one per feature), intercept_, result_ (optlib Result:
+    status, objective, bound, gap), objective_ (training error rate + C0 * L0 of the
+    incumbent), n_errors_, problem_ (the built SLIMProblem, for inspection).
+    """
+
+    _model_attr, _model_word = "coef_", "scoring system"
+    _relax = "coef_bounds, intercept_bounds, sign, max_features"
+
+    def __init__(self, C0: float = 0.01, coef_bounds: Any = (-10, 10), intercept_bounds: Any = None,
+                 max_features: int | None = None, sign: Any = None, class_weight: Any = None,
+                 margin: float = 1e-3, backend: str = "auto", time_limit: float | None = None,
+                 rel_gap: float | None = 0.0, constraints: Callable | None = None, warm_start: bool = True,
+                 merge_duplicates: bool = True, threads: int | None = None, verbose: bool = False,
+                 feature_names: list[str] | None = None):
+        self.C0 = C0
+        self.coef_bounds = coef_bounds
+        self.intercept_bounds = intercept_bounds
+        self.max_features = max_features
+        self.sign = sign
+        self.class_weight = class_weight
+        self.margin = margin
+        self.backend = backend
+        self.time_limit = time_limit
+        self.rel_gap = rel_gap
+        self.constraints = constraints
+        self.warm_start = warm_start
+        self.merge_duplicates = merge_duplicates
+        self.threads = threads
+        self.verbose = verbose
+        self.feature_names = feature_names
+
+    # -- fitting -----------------------------------------------------------------------
+    def _check_params(self, d: int) -> int:
+        if isinstance(self.C0, bool) or not isinstance(self.C0, numbers.Real) or not (
+                math.isfinite(self.C0) and self.C0 >= 0):
+            raise ValueError(f"C0 must be a finite number >= 0, got {self.C0!r}")
+        if isinstance(self.margin, bool) or not isinstance(self.margin, numbers.Real) or not (
+                0 < self.margin < math.inf):
+            raise ValueError(f"margin must be a positive finite number, got {self.margin!r}")
+        if self.constraints is not None and not callable(self.constraints):
+            raise ValueError(f"constraints must be a callable(model, variables), got {self.constraints!r}")
+        K = self.max_features
+        if K is None:
+            return d
+        if isinstance(K, bool) or not isinstance(K, numbers.Integral) or K < 1:
+            raise ValueError(f"max_features must be a positive integer or None, got {K!r}")
+        return int(K)
+
+    def build(self, X: Any, y: Any, sample_weight: Any = None) -> SLIMProblem:
+        """Validate the data and build the SLIM model (without solving it)."""
+        X, y = check_fit_data(self, X, y)
+        d = X.shape[1]
+        K = self._check_params(d)
+        names = feature_names_of(self, d)
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=float)
+            if sw.shape != (X.shape[0],) or not np.all(np.isfinite(sw)) or np.any(sw < 0):
+                raise ValueError(f"sample_weight must be {X.shape[0]} finite numbers >= 0, got shape {sw.shape}")
+            if not np.any(sw > 0):
+                raise ValueError("sample_weight: all weights are zero")
+            X, y, sw = X[sw > 0], y[sw > 0], sw[sw > 0]
+        self.classes_, s = binary_labels(y)
+        w = class_weights(self.class_weight, s, self.classes_)
+        if sample_weight is not None:
+            w = w * sw
+        k, _ = rational_weights(w, "class_weight x sample_weight")
+        lo, hi = _int_bounds(self.coef_bounds, d, "coef_bounds")
+        _apply_sign(self.sign, lo, hi, names)
+        const = constant_columns(X, names, "SLIMClassifier")
+        lo[const], hi[const] = 0, 0
+        margin = effective_margin(X, float(self.margin))
+        if self.intercept_bounds is None:
+            blo, bhi = auto_intercept_bounds(X, lo, hi, K, margin)
+        else:
+            bl, bh = _int_bounds(self.intercept_bounds, 1, "intercept_bounds")
+            blo, bhi = int(bl[0]), int(bh[0])
+        data = merge_rows(X, s, k, merge=bool(self.merge_duplicates))
+        problem = build_slim(data, lo, hi, (blo, bhi), K, margin, float(self.C0), names)
+        if self.constraints is not None:
+            self.constraints(problem.model, problem.variables)
+        return problem
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
+        """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc)."""
+        for attr in ("coef_", "intercept_", "objective_", "n_errors_"):
+            self.__dict__.pop(attr, None)
+        problem = self.build(X, y, sample_weight)
+        self.problem_ = problem
+        start, first = None, None
+        if self.warm_start:
+            from .warmstart import rounded_start
+
+            first = rounded_start(problem)
+            start = warm_values(problem, *first)
+        warn_big_m(problem)
+        result = self._solve(problem, start)
+        v = problem.variables
+        if result.status.has_solution:
+            coef = np.round(np.asarray(result[v.coef], dtype=float)).astype(np.int64).ravel()
+            b = int(round(float(np.asarray(result[v.intercept]).ravel()[0])))
+            result = recheck(problem, result, coef, b)
+            if result.status is not Status.OPTIMAL and first is not None:
+                result, (coef, b) = keep_better(problem, result, (coef, b), first)
+            self._set_model(problem, coef, b)
+        self.result_ = result
+        return self
+
+    def _set_model(self, problem: SLIMProblem, coef: np.ndarray, intercept: int) -> None:
+        self.coef_, self.intercept_ = coef, intercept
+        wrong = problem.data.sign * (intercept + problem.data.X @ coef) < problem.margin - 1e-9
+        self.n_errors_ = int(problem.data.weight[wrong].sum())
+        total = float(problem.data.weight.sum())
+        self.objective_ = self.n_errors_ / total + float(self.C0) * int(np.count_nonzero(coef))
+
+    # -- prediction --------------------------------------------------------------------
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The score intercept_ + X @ coef_ (positive class iff > 0)."""
+        self._fitted()
+        X = check_predict_data(self, X)
+        return self.intercept_ + X @ self.coef_
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.where(self.decision_function(X) > 0, self.classes_[1], self.classes_[0])
+
+    def scorecard(self, feature_names: list[str] | None = None) -> ScoreCard:
+        """The fitted model as a points table (feature, points; threshold)."""
+        self._fitted()
+        names = feature_names or feature_names_of(self, self.coef_.size)
+        return ScoreCard.from_model(self.coef_, self.intercept_, names, self.classes_, self.result_)
