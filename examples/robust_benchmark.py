@@ -1,0 +1,108 @@
+"""Benchmark: our Neur2RO (pretrained) and exact CCG on the Arslan-Detienne robust knapsack instances.
+
+    python examples/robust_benchmark.py --sizes 20 30 40 50 60 70 80 --per-size 6 --ccg-sizes 20 30 \
+        --ccg-time-limit 120 --json bench-out/robust.json
+
+Instances: for each size n, every (72 / per-size)-th file of the sorted RKP_*_n<n>_* list (spread over the
+correlation types).  Values are profits (maximised), as in the branch-and-price file.  relative error =
+(best known - ours) / best known; ours is the exact (certified) worst-case value of the returned x.
+The paper's Neur2RO on the same instances comes from knapsack_neur2ro_reference.csv.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import time
+from pathlib import Path
+
+from problems.robust import Neur2RO, ccg, knapsack_files, load_knapsack
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "robust"
+
+
+def read_csv(path: Path, key: str) -> dict:
+    with open(path) as fh:
+        return {r[key]: r for r in csv.DictReader(fh)}
+
+
+def pick(n: int, per_size: int, directory: Path) -> list[Path]:
+    files = knapsack_files(directory, n=n)
+    step = max(1, len(files) // per_size)
+    return files[::step][:per_size]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20, 30, 40, 50, 60, 70, 80])
+    ap.add_argument("--per-size", type=int, default=6)
+    ap.add_argument("--ccg-sizes", type=int, nargs="*", default=[20, 30])
+    ap.add_argument("--ccg-time-limit", type=float, default=120.0)
+    ap.add_argument("--n2ro-time-limit", type=float, default=120.0)
+    ap.add_argument("--eval-time-limit", type=float, default=600.0)
+    ap.add_argument("--model", default="knapsack", help="'knapsack' (pretrained) or a saved model path")
+    ap.add_argument("--skip-n2ro", action="store_true", help="run only the exact CCG")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    data = Path(args.data)
+    bp = read_csv(data / "knapsack_branch_and_price_results.csv", "File name")
+    ref = read_csv(data / "knapsack_neur2ro_reference.csv", "inst")
+    model = None
+    if not args.skip_n2ro:
+        model = Neur2RO.pretrained(args.model) if args.model == "knapsack" else Neur2RO.load(args.model)
+    rows = []
+    for n in args.sizes:
+        for path in pick(n, args.per_size, data / "knapsack"):
+            inst = load_knapsack(path)
+            best = float(bp[path.name]["Best primal bound"])
+            bp_time = bp[path.name]["Time"]       # 'TIME_LIMIT' where branch-and-price stopped at 3 h
+            row = {"instance": path.name, "n": n, "best_known": best,
+                   "bp_optimal": bp[path.name]["Solved to optimality"] == "1",
+                   "bp_time": float(bp_time) if bp_time.replace(".", "", 1).isdigit() else bp_time}
+            if model is not None:
+                r = model.solve(inst, time_limit=args.n2ro_time_limit, eval_time_limit=args.eval_time_limit)
+                row.update(n2ro_value=r.exact_value, n2ro_upper=r.exact_upper, n2ro_exact=r.exact,
+                           n2ro_predicted=r.predicted_value, n2ro_time=r.timings["solve"],
+                           n2ro_eval_time=r.timings["evaluation"], n2ro_iterations=r.iterations,
+                           n2ro_status=r.status, n2ro_rel_err=(best - r.exact_value) / best)
+            if path.name in ref:
+                pv = float(ref[path.name]["n2ro_obj"])
+                row.update(paper_value=pv, paper_time=float(ref[path.name]["n2ro_time"]),
+                           paper_rel_err=(best - pv) / best)
+            if n in args.ccg_sizes:
+                c = ccg(inst, time_limit=args.ccg_time_limit)
+                row.update(ccg_value=c.value, ccg_bound=c.bound, ccg_gap=c.gap, ccg_status=c.status.name,
+                           ccg_time=c.time, ccg_iterations=c.iterations, ccg_rel_err=(best - c.value) / best)
+            rows.append(row)
+            ours = (f"ours {row['n2ro_value']:10.2f} ({100 * row['n2ro_rel_err']:6.2f}%, {row['n2ro_time']:5.1f} s)"
+                    if model is not None else "")
+            print(f"{path.name:45s} best {best:10.2f}  {ours}  paper {row.get('paper_value', float('nan')):10.2f}"
+                  + (f"  CCG {row['ccg_value']:10.2f} bound {row['ccg_bound']:10.2f} {row['ccg_status']} "
+                     f"{row['ccg_time']:.0f} s" if "ccg_value" in row else ""), flush=True)
+    print("\n| n | instances | ours: median rel. err. | mean | mean time (s) | paper on same: median | mean time (s) "
+          "| CCG solved | CCG median rel. err. | CCG mean time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        rs = [r for r in rows if r["n"] == n]
+        if not rs:
+            continue
+        e = [r["n2ro_rel_err"] for r in rs if "n2ro_rel_err" in r] or [float("nan")]
+        pe = [r["paper_rel_err"] for r in rs if "paper_rel_err" in r]
+        pt = [r["paper_time"] for r in rs if "paper_time" in r]
+        cs = [r for r in rs if "ccg_value" in r]
+        ccg_cols = (f"{sum(r['ccg_status'] == 'OPTIMAL' for r in cs)}/{len(cs)} | "
+                    f"{100 * statistics.median(r['ccg_rel_err'] for r in cs):.2f}% | "
+                    f"{statistics.mean(r['ccg_time'] for r in cs):.1f}") if cs else "- | - | -"
+        print(f"| {n} | {len(rs)} | {100 * statistics.median(e):.2f}% | {100 * statistics.mean(e):.2f}% | "
+              f"{statistics.mean(r.get('n2ro_time', float('nan')) for r in rs):.1f} | "
+              f"{100 * statistics.median(pe) if pe else float('nan'):.2f}% | "
+              f"{statistics.mean(pt) if pt else float('nan'):.1f} | {ccg_cols} |")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"rows": rows, "args": vars(args), "date": time.ctime()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""Two-stage robust knapsack with repairs (Arslan & Detienne, INFORMS J. Computing 2020).
+
+First stage: x_i = 1 accepts item i (profit p_bar_i, or outsourcing cost f_i if not produced).
+Second stage, after the degradation xi in Xi = {xi in [0,1]^n : sum(xi) <= Gamma}: y_i produces
+item i (y <= x), r_i repairs it (r <= y) so that it keeps its full profit, with
+sum(c y + t r) <= C.  Profit (maximised, the sense of the published branch-and-price values):
+
+    max_x  (p_bar - f)'x + min_{xi in Xi} max_{y,r} sum_i (f_i - p_hat_i xi_i) y_i + p_hat_i xi_i r_i.
+
+The exact worst case of a fixed x is computed by a cutting-plane (Benders-like) scheme: the
+adversary LP  min z  s.t.  z >= q(xi; y_k, r_k)  over the recourse plans found so far, and the
+recourse MIP at its xi adds the next plan.  Every z is a certified lower bound on the worst-case
+profit; the recourse MIP's dual bound at xi is a certified upper bound.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import optlib
+
+from ._mip import TimeLimitReached, binary_vector, checked_solution, remaining, solve_mip
+
+CORRELATIONS = ("UN", "WC", "ASC", "SC")
+FEATURE_NAMES = ("c", "p_bar", "p_hat", "f", "t", "C")
+
+
+@dataclasses.dataclass(frozen=True)
+class KnapsackInstance:
+    """A two-stage robust knapsack instance (all arrays of length n)."""
+
+    p_bar: np.ndarray
+    p_hat: np.ndarray
+    t: np.ndarray
+    c: np.ndarray
+    f: np.ndarray
+    C: float
+    gamma: float
+    name: str = "knapsack"
+
+    kind = "knapsack"
+    sense = "maximize"
+
+    def __post_init__(self) -> None:
+        n = len(np.asarray(self.p_bar))
+        for field in ("p_bar", "p_hat", "t", "c", "f"):
+            arr = np.asarray(getattr(self, field), dtype=float)
+            if arr.ndim != 1 or arr.size != n:
+                raise ValueError(f"{field} must be a vector of length {n} (the number of items), got shape {arr.shape}")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"{field} must be finite and nonnegative")
+            object.__setattr__(self, field, arr)
+        if n == 0:
+            raise ValueError("a knapsack instance needs at least one item")
+        if not (math.isfinite(self.C) and self.C >= 0):
+            raise ValueError(f"capacity C must be finite and nonnegative, got {self.C!r}")
+        if not (isinstance(self.gamma, (int, float)) and 0 <= self.gamma <= n):
+            raise ValueError(f"gamma (uncertainty budget) must be in [0, n={n}], got {self.gamma!r}")
+        object.__setattr__(self, "C", float(self.C))
+        object.__setattr__(self, "gamma", float(self.gamma))
+
+    @property
+    def n(self) -> int:
+        return int(self.p_bar.size)
+
+    # -- values --------------------------------------------------------------------------
+    def first_stage_value(self, x: np.ndarray) -> float:
+        """(p_bar - f)'x: the part of the profit fixed by the first stage."""
+        return float((self.p_bar - self.f) @ np.asarray(x, dtype=float))
+
+    def first_stage_objective_expr(self, x: Any) -> Any:
+        """(p_bar - f) @ x for an optlib variable (or an array)."""
+        return (self.p_bar - self.f) @ x
+
+    def plan_value(self, xi: np.ndarray, plan: tuple[np.ndarray, np.ndarray]) -> float:
+        """Second-stage profit q(xi; y, r) = sum (f - p_hat xi) y + p_hat xi r of a recourse plan."""
+        y, r = plan
+        return float((self.f - self.p_hat * xi) @ y + (self.p_hat * xi) @ r)
+
+    def check_x(self, x: Any) -> np.ndarray:
+        return binary_vector(x, self.n)
+
+    def check_xi(self, xi: Any) -> np.ndarray:
+        arr = np.asarray(xi, dtype=float).ravel()
+        if arr.size != self.n or np.any(arr < -1e-9) or np.any(arr > 1 + 1e-9) or arr.sum() > self.gamma + 1e-7:
+            raise ValueError(f"xi must lie in [0,1]^{self.n} with sum(xi) <= Gamma={self.gamma}")
+        return np.clip(arr, 0.0, 1.0)
+
+    # -- second stage ----------------------------------------------------------------------
+    def recourse(self, x: Any, xi: Any, backend: str = "highs", time_limit: float | None = None,
+                 rel_gap: float = 1e-7) -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
+        """Solve the recourse MIP at (x, xi) to `rel_gap`: (incumbent value, MIP upper bound, (y, r))."""
+        x, xi = self.check_x(x), self.check_xi(xi)
+        keep = np.flatnonzero(x > 0.5)
+        y_full, r_full = np.zeros(self.n), np.zeros(self.n)
+        if keep.size == 0:
+            return 0.0, 0.0, (y_full, r_full)
+        m = optlib.Model("knapsack_recourse")
+        y = m.boolean(keep.size, name="y")
+        r = m.boolean(keep.size, name="r")
+        m.add(self.c[keep] @ y + self.t[keep] @ r <= self.C, name="capacity")
+        m.add(r <= y, name="repair_needs_use")
+        m.maximize((self.f[keep] - self.p_hat[keep] * xi[keep]) @ y + (self.p_hat[keep] * xi[keep]) @ r)
+        res = checked_solution(solve_mip(m, backend, time_limit, rel_gap), "recourse MIP")
+        y_full[keep] = np.round(res[y])
+        r_full[keep] = np.round(res[r])
+        plan = (y_full, r_full)
+        return self.plan_value(xi, plan), max(float(res.bound), self.plan_value(xi, plan)), plan
+
+    def add_scenario(self, m: optlib.Model, x: Any, xi: np.ndarray, tag: str) -> optlib.Expression:
+        """Add a recourse copy for scenario xi to a main problem; returns its second-stage profit."""
+        y = m.boolean(self.n, name=f"y_{tag}")
+        r = m.boolean(self.n, name=f"r_{tag}")
+        m.add(self.c @ y + self.t @ r <= self.C, name=f"capacity_{tag}")
+        m.add(r <= y, name=f"repair_{tag}")
+        m.add(y <= x, name=f"use_{tag}")
+        return (self.f - self.p_hat * xi) @ y + (self.p_hat * xi) @ r
+
+    def add_first_stage(self, m: optlib.Model, x: Any) -> None:
+        """First-stage constraints (none for the knapsack)."""
+
+    def initial_scenario(self) -> np.ndarray:
+        return np.full(self.n, self.gamma / self.n)
+
+    def random_scenarios(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` scenarios in Xi: half spend Gamma on random items (vertices), half are spread out."""
+        out = np.zeros((count, self.n))
+        for k in range(count):
+            if k % 2 == 0:
+                order = rng.permutation(self.n)
+                full = int(math.floor(self.gamma))
+                out[k, order[:full]] = 1.0
+                if full < self.n:
+                    out[k, order[full]] = self.gamma - full
+            else:
+                u = rng.random(self.n)
+                out[k] = np.clip(u / u.sum() * self.gamma * rng.uniform(0.3, 1.0), 0.0, 1.0)
+        return out
+
+    def random_first_stage(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` random 0/1 vectors x, each with its own density uniform in [0, 1]."""
+        dens = rng.uniform(0.0, 1.0, size=(count, 1))
+        return (rng.random((count, self.n)) < dens).astype(float)
+
+    # -- exact adversary ------------------------------------------------------------------
+    def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
+                   plans: list | None = None, max_iter: int = 10_000) -> "WorstCase":
+        """Exact worst case of a first-stage x: min over Xi of the recourse value, by cutting planes.
+
+        Returns lower (certified: no scenario gives less profit), upper (profit at the scenario found,
+        from the recourse MIP's bound) and that scenario.  `plans` (a list, extended in place) carries
+        recourse plans between calls; plans not feasible for x are skipped.
+        """
+        x = self.check_x(x)
+        t0 = time.perf_counter()
+        deadline = None if time_limit is None else t0 + time_limit
+        pool = plans if plans is not None else []
+        cuts = [p for p in pool if np.all(p[0] <= x + 1e-9)]
+        xi = self.initial_scenario()
+        upper, lower, iters = math.inf, -math.inf, 0
+        best_xi = xi
+        while iters < max_iter:
+            iters += 1
+            if cuts:
+                m = optlib.Model("knapsack_adversary")
+                xv = m.continuous(self.n, lb=0.0, ub=1.0, name="xi")
+                z = m.continuous(name="z")
+                m.add(xv.sum() <= self.gamma, name="budget")
+                for k, (y, r) in enumerate(cuts):
+                    m.add(z >= self.f @ y + (self.p_hat * (r - y)) @ xv, name=f"plan{k}")
+                m.minimize(z)
+                res = solve_mip(m, backend, remaining(deadline))
+                if res.status is not optlib.Status.OPTIMAL:
+                    break
+                lower = max(lower, float(res.bound))
+                xi = np.clip(res[xv], 0.0, 1.0)
+                if xi.sum() > self.gamma:
+                    xi *= self.gamma / xi.sum()
+            try:
+                val, ub, plan = self.recourse(x, xi, backend, remaining(deadline))
+            except TimeLimitReached:
+                break
+            if ub < upper:
+                upper, best_xi = ub, xi
+            if not any(np.array_equal(plan[0], p[0]) and np.array_equal(plan[1], p[1]) for p in cuts):
+                cuts.append(plan)
+                pool.append(plan)
+            elif val <= lower + tol * max(1.0, abs(val)):
+                break
+            if upper - lower <= tol * max(1.0, abs(upper)) or (deadline is not None and time.perf_counter() > deadline):
+                break
+        fs = self.first_stage_value(x)
+        return WorstCase(lower=fs + lower, upper=fs + upper, xi=best_xi, iterations=iters,
+                         time=time.perf_counter() - t0,
+                         exact=upper - lower <= tol * max(1.0, abs(upper)))
+
+    # -- features for the value network ------------------------------------------------------
+    def item_features(self) -> np.ndarray:
+        """Per-item features (n, 6): c, p_bar, p_hat, f, t and the capacity C."""
+        return np.column_stack([self.c, self.p_bar, self.p_hat, self.f, self.t, np.full(self.n, self.C)])
+
+    def value_scale(self) -> float:
+        """sum(f): an upper bound on the recourse value, the unit of the network's target."""
+        return float(max(self.f.sum(), 1e-12))
+
+    def xi_item_views(self, xi: np.ndarray) -> np.ndarray:
+        """u_i = xi_i: how item i sees the scenario (n, 1)."""
+        return np.asarray(xi, dtype=float).reshape(self.n, 1)
+
+    def xi_item_exprs(self, xi_var: Any) -> list:
+        return [xi_var[i:i + 1] for i in range(self.n)]
+
+    def xi_item_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros((self.n, 1)), np.ones((self.n, 1))
+
+    def add_xi(self, m: optlib.Model) -> Any:
+        xi = m.continuous(self.n, lb=0.0, ub=1.0, name="xi")
+        m.add(xi.sum() <= self.gamma, name="budget")
+        return xi
+
+
+@dataclasses.dataclass(frozen=True)
+class WorstCase:
+    """Exact worst case of a first-stage decision: lower <= true worst-case value <= upper."""
+
+    lower: float
+    upper: float
+    xi: np.ndarray
+    iterations: int
+    time: float
+    exact: bool
+
+
+_NAME = re.compile(r"RKP_(?P<corr>[A-Z]+)_n(?P<n>\d+)_R(?P<R>\d+)_H(?P<H>\d+)_h(?P<h>\d+)"
+                   r"_dev(?P<dev>[\d.]+)_d(?P<d>[\d.]+)$")
+
+
+def _number(tok: str, path: str, line: int, field: str) -> float:
+    try:
+        v = float(tok)
+    except ValueError:
+        raise ValueError(f"{path}: line {line}, field {field!r}: {tok!r} is not a number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{path}: line {line}, field {field!r}: {tok!r} is not finite")
+    return v
+
+
+def load_knapsack(path: str | os.PathLike) -> KnapsackInstance:
+    """Read an Arslan-Detienne RKP_* file: 'n C Gamma', then per item 'p_bar p_hat t c f'."""
+    path = str(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"path {path!r} is not a file")
+    with open(path) as fh:
+        lines = [ln.split() for ln in fh.read().splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines or len(lines[0]) != 3:
+        raise ValueError(f"{path}: line 1 must hold 3 fields 'NumberOfItems Capacity UncertaintyBudget', "
+                         f"got {len(lines[0]) if lines else 0}")
+    header = ("NumberOfItems", "Capacity", "UncertaintyBudget")
+    n_f, cap, gamma = (_number(tok, path, 1, fld) for tok, fld in zip(lines[0], header))
+    if n_f != int(n_f) or n_f < 1:
+        raise ValueError(f"{path}: line 1, field 'NumberOfItems': must be a positive integer, got {lines[0][0]!r}")
+    n = int(n_f)
+    if cap < 0:
+        raise ValueError(f"{path}: line 1, field 'Capacity': must be nonnegative, got {lines[0][1]!r}")
+    if not 0 <= gamma <= n:
+        raise ValueError(f"{path}: line 1, field 'UncertaintyBudget': Gamma must be in [0, {n}], got {lines[0][2]!r}")
+    if len(lines) - 1 != n:
+        raise ValueError(f"{path}: expected {n} item lines after line 1, got {len(lines) - 1}")
+    fields = ("NominalProfit", "MaximumProfitDegradation", "RepairWeight", "NormalWeight", "OutsourcingCost")
+    data = np.zeros((n, 5))
+    for i, toks in enumerate(lines[1:], start=2):
+        if len(toks) != 5:
+            raise ValueError(f"{path}: line {i} must hold 5 fields {' '.join(fields)}, got {len(toks)}")
+        for j, (tok, fld) in enumerate(zip(toks, fields)):
+            data[i - 2, j] = _number(tok, path, i, fld)
+            if data[i - 2, j] < 0:
+                raise ValueError(f"{path}: line {i}, field {fld!r}: must be nonnegative, got {tok!r}")
+    return KnapsackInstance(p_bar=data[:, 0], p_hat=data[:, 1], t=data[:, 2], c=data[:, 3], f=data[:, 4],
+                            C=cap, gamma=gamma, name=Path(path).name)
+
+
+def knapsack_files(directory: str | os.PathLike, n: int | list[int] | None = None) -> list[Path]:
+    """The RKP_* files of a directory (optionally only sizes `n`), sorted by name."""
+    d = Path(directory)
+    if not d.is_dir():
+        raise ValueError(f"directory {str(d)!r} does not exist")
+    sizes = None if n is None else ({n} if isinstance(n, int) else set(n))
+    out = []
+    for p in sorted(d.iterdir()):
+        mt = _NAME.match(p.name)
+        if mt and (sizes is None or int(mt.group("n")) in sizes):
+            out.append(p)
+    return out
+
+
+def generate_knapsack(n: int = 20, correlation: str = "UN", h: int = 40, delta: float = 0.5,
+                      budget_factor: float = 0.15, R: int = 1000, H: int = 100,
+                      seed: int | np.random.Generator | None = None) -> KnapsackInstance:
+    """Random instance with the generator of Arslan & Detienne (as used by Neur2RO).
+
+    c ~ U(1, R), C = h/(H+1) sum(c); p_bar by `correlation` (UN: U(1,R), WC: c +- R/20,
+    ASC: c + R/10 +- R/1000, SC: c + R/10); p_hat = p_bar U((1-delta)/2, (1+delta)/2);
+    f = p_bar U(1.1, 1.5); repair weight t correlated like p_bar; Gamma = budget_factor n.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if correlation not in CORRELATIONS:
+        raise ValueError(f"correlation must be one of {CORRELATIONS}, got {correlation!r}")
+    if not 0 <= delta <= 1:
+        raise ValueError(f"delta must be in [0, 1], got {delta!r}")
+    if not 0 <= budget_factor <= 1:
+        raise ValueError(f"budget_factor must be in [0, 1] (Gamma = budget_factor * n), got {budget_factor!r}")
+    if R < 2 or H < 1 or h < 0:
+        raise ValueError(f"R must be >= 2, H >= 1 and h >= 0, got R={R!r}, H={H!r}, h={h!r}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    c = rng.uniform(1, R, size=n)
+    cap = h / (H + 1) * c.sum()
+    if correlation == "UN":
+        p_bar = rng.uniform(1, R, size=n)
+    elif correlation == "WC":
+        p_bar = rng.uniform(c - R / 20, c + R / 20)
+    elif correlation == "ASC":
+        p_bar = rng.uniform(c + R / 10 - R / 1000, c + R / 10 + R / 1000)
+    else:
+        p_bar = c + R / 10
+    p_bar = np.maximum(p_bar, 1.0)
+    p_hat = p_bar * rng.uniform((1 - delta) / 2, (1 + delta) / 2, size=n)
+    f = p_bar * rng.uniform(1.1, 1.5, size=n)
+    if correlation == "UN":
+        t = rng.uniform(1, c)
+    elif correlation == "WC":
+        t = rng.uniform(0.5 * p_hat - R / 40, 0.5 * p_hat + R / 40)
+    elif correlation == "ASC":
+        t = rng.uniform(0.5 * p_hat + c / 10 - R / 1000, 0.5 * p_hat + c / 10 + R / 1000)
+    else:
+        t = 0.5 * p_hat + c / 10
+    t = np.maximum(t, 1.0)
+    name = f"gen_{correlation}_n{n}_R{R}_H{H}_h{h}_dev{budget_factor}_d{delta}"
+    return KnapsackInstance(p_bar=p_bar, p_hat=p_hat, t=t, c=c, f=f, C=cap, gamma=budget_factor * n, name=name)

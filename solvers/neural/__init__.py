@@ -1,0 +1,5 @@
+"""Neural surrogates for optimisation: ReLU networks as MIP constraints (numpy only) and, with torch
+installed, the set-based value network of Neur2RO (`solvers.neural.value_net`, imported lazily)."""
+from .relu_mip import ACTIVATIONS, embed_relu_network, forward, interval_bounds
+
+__all__ = ["ACTIVATIONS", "embed_relu_network", "forward", "interval_bounds"]
