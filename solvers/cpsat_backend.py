@@ -2,7 +2,11 @@
 
 CP-SAT works on integers only: continuous columns that are implied integer (see
 `solvers.presolve`) are declared integer first, which keeps the optimum; every row of lo <= A x <= hi is scaled by the smallest
-power of ten 10^k (k <= 6) that makes its coefficients and right-hand side integers, and
+power of ten 10^k (k <= 6) that makes its coefficients and right-hand side integers, or,
+for rows of small-denominator rationals such as 7/150 = 0.04666.. (data binarised on a
+grid), by the least common multiple of the denominators (each entry must equal p/q with
+q <= 10^6 to 1e-14 relative, float noise: pi is refused, its best such fraction is
+5e-13 off), and
 the bounds are rounded inward (lb -> ceil, ub -> floor). `check` refuses forms where
 that is impossible (continuous or unbounded variables, rows that need a larger scale).
 The objective is scaled the same way when it can be (so optimality is exact); otherwise
@@ -11,7 +15,9 @@ CP-SAT's floating-point objective is used. The log is always captured through
 """
 from __future__ import annotations
 
+import math
 import time
+from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +55,44 @@ def _decimal_exponents(A, rhs: np.ndarray) -> np.ndarray:
     return exps
 
 
+_MAX_DEN = 10 ** 6      # rational rows: denominators up to this
+_FRAC_TOL = 1e-14       # relative distance from p/q at which a float counts as p/q (float noise)
+
+
+def _rational_row(values: np.ndarray) -> list[int] | None:
+    """Integers s * values for the least s making every entry p/q (q <= 10^6, within 1e-14
+    relative) an integer, or None when some entry is no such fraction or s * values
+    leaves +-2^53."""
+    fracs = []
+    for v in values.tolist():
+        f = Fraction(v).limit_denominator(_MAX_DEN)
+        if abs(float(f) - v) > _FRAC_TOL * max(1.0, abs(v)):
+            return None
+        fracs.append(f)
+    s = 1
+    for f in fracs:
+        s = s * f.denominator // math.gcd(s, f.denominator)
+    ints = [int(f * s) for f in fracs]
+    return ints if all(abs(i) <= _MAX_INT for i in ints) else None
+
+
+def _scaled_rows(A, rhs: np.ndarray) -> list[tuple[list[int], int] | None]:
+    """Per CSR row of A (with rhs, +inf meaning no constraint), integer coefficients and
+    rhs: a decimal scale when one exists, else a rational one; None when neither works."""
+    exps = _decimal_exponents(A, rhs)
+    r = np.where(rhs == np.inf, 0.0, rhs)
+    out: list[tuple[list[int], int] | None] = []
+    for i in range(A.shape[0]):
+        data = A.data[A.indptr[i]:A.indptr[i + 1]]
+        if exps[i] >= 0:
+            sc = 10.0 ** int(exps[i])
+            out.append((np.round(data * sc).astype(np.int64).tolist(), int(round(r[i] * sc))))
+            continue
+        ints = _rational_row(np.append(data, r[i]))
+        out.append(None if ints is None else (ints[:-1], ints[-1]))
+    return out
+
+
 def _row_label(sf: StandardForm, i: int) -> str:
     for blk in sf.row_blocks:
         if blk.start <= i < blk.start + blk.size:
@@ -79,11 +123,11 @@ class CpSatBackend(Backend):
             raise ValueError(head + f"variable {_var_label(sf, int(huge[0]))} has a bound "
                              f"beyond +-2^53, too large for CP-SAT integers")
         A, _, hi = sf.linear_rows()
-        bad = np.flatnonzero(_decimal_exponents(A, hi) < 0)
-        if bad.size:
-            raise ValueError(head + f"{_row_label(sf, int(bad[0]))} cannot be scaled to integer "
-                             "coefficients and right-hand side by a power of ten "
-                             f"<= 1e{_MAX_POW10}")
+        bad = [i for i, row in enumerate(_scaled_rows(A, hi)) if row is None]
+        if bad:
+            raise ValueError(head + f"{_row_label(sf, bad[0])} cannot be scaled to integer "
+                             f"coefficients and right-hand side (by a power of ten <= 1e{_MAX_POW10} "
+                             f"or as fractions with denominators <= {_MAX_DEN})")
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
@@ -137,17 +181,12 @@ class CpSatBackend(Backend):
     @staticmethod
     def _add_rows(cp_model, model, xs: list, sf: StandardForm) -> None:
         A, _, hi = sf.linear_rows()
-        exps = _decimal_exponents(A, hi)
-        row_of = np.repeat(np.arange(sf.m), np.diff(A.indptr))
-        coef = np.round(A.data * 10.0 ** exps[row_of]).astype(np.int64).tolist()
-        rhs = np.round(np.where(hi == np.inf, 0.0, hi) * 10.0 ** exps)
         idx, ptr = A.indices.tolist(), A.indptr.tolist()
-        for i in range(sf.m):
+        for i, row in enumerate(_scaled_rows(A, hi)):
             if hi[i] == np.inf:
                 continue  # an empty constraint A_i x <= +inf
-            expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in idx[ptr[i]:ptr[i + 1]]],
-                                                    coef[ptr[i]:ptr[i + 1]])
-            r = int(rhs[i])
+            coef, r = row   # check() refused the form if some row is None
+            expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in idx[ptr[i]:ptr[i + 1]]], coef)
             model.add_linear_constraint(expr, r if i < sf.cones.zero else cp_model.INT_MIN, r)
 
     @staticmethod

@@ -230,6 +230,19 @@ def test_cpsat_scales_decimal_rows_and_objective():
     assert res.log  # the CP-SAT log is captured even when not verbose
 
 
+def test_cpsat_scales_rows_of_small_fractions_exactly():
+    # max x + 2y + z  s.t. (7/150) x + (1/3) y + z / 4 <= 2, x, y, z in 0..20: 26 at (20, 3, 0)
+    sf = make([-1, -2, -1], [[7 / 150, 1 / 3, 0.25]], [2.0], 0, [0, 0, 0], [20, 20, 20], integer=[1, 1, 1])
+    res = backend("cpsat").solve(sf, SolveParams())
+    assert res.status == Status.OPTIMAL
+    check_answer(sf, res, -26.0)
+    np.testing.assert_allclose(res.x, [20, 3, 0])
+    # an irrational coefficient is not mistaken for a fraction
+    sf = make([-1, -1], [[np.pi, 1]], [7], 0, [0, 0], [5, 5], integer=[1, 1])
+    with pytest.raises(ValueError, match="denominators"):
+        backend("cpsat").check(sf)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_unknown_option_is_a_value_error(name):
     sf = milp_max()[0] if name in ("cpsat",) else lp_max()[0]
