@@ -1,0 +1,62 @@
+"""Input checks shared by the clustering estimators (clear errors naming the argument)."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def check_data(X: Any, name: str = "X") -> np.ndarray:
+    """X as a finite float (n, d) array; ValueError naming `name` otherwise."""
+    try:
+        arr = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array of shape (n_samples, n_features)") from exc
+    if arr.ndim == 1:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; "
+                         "reshape a single feature with X.reshape(-1, 1)")
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name} contains {bad}; remove or impute those entries first")
+    return arr
+
+
+def check_n_clusters(n_clusters: Any, n: int) -> int:
+    """1 <= n_clusters <= n (an integer)."""
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral):
+        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}")
+    if n_clusters < 1:
+        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}")
+    if n_clusters > n:
+        raise ValueError(f"n_clusters={n_clusters} is larger than the number of samples n={n}")
+    return int(n_clusters)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value.strip().lower()
+
+
+def check_positive(value: Any, name: str, integer: bool = False, allow_none: bool = False) -> Any:
+    if value is None and allow_none:
+        return None
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0 or not np.isfinite(value):
+        what = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_labels(labels: Any, n: int, n_clusters: int, name: str = "init") -> np.ndarray:
+    """Integer labels 0..n_clusters-1 of length n (values are re-coded to 0..k-1)."""
+    arr = np.asarray(labels)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} labels must have shape ({n},), got {arr.shape}")
+    uniq, coded = np.unique(arr, return_inverse=True)
+    if uniq.size > n_clusters:
+        raise ValueError(f"{name} labels have {uniq.size} distinct values, more than n_clusters={n_clusters}")
+    return coded.astype(np.int64)
