@@ -393,7 +393,13 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
             a, b = block_slices[var.block]
             values[var] = var.evaluate({var.block: np.asarray(raw.x[a:b], dtype=float)})
     duals = dual_values(sf, raw.z) if raw.z is not None and status.has_solution else {}
-    reason = f"first installed backend for {sf.problem_class}" if auto else ""
+    reason = ""
+    if auto:
+        from solvers import LARGE_PSD_ORDER
+
+        big = sf.problem_class == "SDP" and max(sf.cones.psd, default=0) > LARGE_PSD_ORDER
+        reason = (f"first installed backend for {sf.problem_class}"
+                  + (f" with a PSD cone of order > {LARGE_PSD_ORDER} (first-order SCS preferred)" if big else ""))
     info = BackendInfo(name=be.name, version=raw.version or be.version(), parameters=dict(raw.parameters),
                        auto=auto, reason=reason)
     return Result(status=status, objective=objective, bound=float(bound), gap=gap, values=values, duals=duals,

@@ -38,7 +38,7 @@ import pytest
 
 import optlib
 from optlib import Model, Status
-from solvers import AUTO_PREFERENCE, get_backend
+from solvers import AUTO_PREFERENCE, auto_order, get_backend
 
 BACKENDS = optlib.backends()
 
@@ -465,7 +465,7 @@ def test_auto_picks_and_says_so(cls):
     cs = AUTO_CASES[cls]()
     sf = cs.model.compile()
     assert sf.problem_class == cls
-    candidates = [n for n in AUTO_PREFERENCE[cls]
+    candidates = [n for n in auto_order(sf)
                   if n in BACKENDS and get_backend(n).accepts(sf)]
     if not candidates:
         with pytest.raises(ValueError, match="no installed backend"):
@@ -481,3 +481,27 @@ def test_auto_picks_and_says_so(cls):
     assert res.to_dict()["auto"] is True
     assert res.status is Status.OPTIMAL
     assert close(res.objective, cs.objective, tol_of(res.backend.name))
+
+
+def test_auto_prefers_scs_for_large_psd_cones():
+    """Clarabel's dense PSD scaling blocks make large SDPs slow or out of memory: above
+    LARGE_PSD_ORDER auto tries SCS first and says why."""
+    from solvers import LARGE_PSD_ORDER
+
+    n = LARGE_PSD_ORDER + 1
+    m = optlib.Model()
+    X = m.symmetric(n, psd=True, name="X")
+    m.add(optlib.trace(X) == 1, name="unit_trace")
+    m.minimize(optlib.trace(np.diag(np.arange(1.0, n + 1)) @ X))
+    sf = m.compile()
+    assert auto_order(sf)[0] == "scs"
+    small = optlib.Model()
+    Y = small.symmetric(3, psd=True)
+    small.add(optlib.trace(Y) == 1)
+    small.minimize(Y[0, 0])
+    assert auto_order(small.compile()) == AUTO_PREFERENCE["SDP"]
+    if "scs" not in BACKENDS:
+        pytest.skip("scs not installed")
+    res = m.solve(backend="auto")
+    assert res.backend.name == "scs" and "SCS preferred" in res.backend.reason
+    assert res.objective == pytest.approx(1.0, abs=1e-3)      # min eigenvalue of diag(1..n)
