@@ -9,7 +9,7 @@ q <= 10^6 to 1e-14 relative, float noise: pi is refused, its best such fraction 
 5e-13 off), and
 the bounds are rounded inward (lb -> ceil, ub -> floor). `check` refuses forms where
 that is impossible (continuous or unbounded variables, rows that need a larger scale).
-The objective is scaled the same way when it can be (so optimality is exact); otherwise
+The objective is scaled the same way (decimal or rational) when it can be (so optimality is exact); otherwise
 CP-SAT's floating-point objective is used. The log is always captured through
 `log_callback`; `verbose` only echoes it to stdout.
 """
@@ -59,9 +59,9 @@ _MAX_DEN = 10 ** 6      # rational rows: denominators up to this
 _FRAC_TOL = 1e-14       # relative distance from p/q at which a float counts as p/q (float noise)
 
 
-def _rational_row(values: np.ndarray) -> list[int] | None:
-    """Integers s * values for the least s making every entry p/q (q <= 10^6, within 1e-14
-    relative) an integer, or None when some entry is no such fraction or s * values
+def _rational_row(values: np.ndarray) -> tuple[list[int], int] | None:
+    """(s * values as integers, s) for the least s making every entry p/q (q <= 10^6, within
+    1e-14 relative) an integer, or None when some entry is no such fraction or s * values
     leaves +-2^53."""
     fracs = []
     for v in values.tolist():
@@ -73,7 +73,7 @@ def _rational_row(values: np.ndarray) -> list[int] | None:
     for f in fracs:
         s = s * f.denominator // math.gcd(s, f.denominator)
     ints = [int(f * s) for f in fracs]
-    return ints if all(abs(i) <= _MAX_INT for i in ints) else None
+    return (ints, s) if all(abs(i) <= _MAX_INT for i in ints) else None
 
 
 def _scaled_rows(A, rhs: np.ndarray) -> list[tuple[list[int], int] | None]:
@@ -88,8 +88,8 @@ def _scaled_rows(A, rhs: np.ndarray) -> list[tuple[list[int], int] | None]:
             sc = 10.0 ** int(exps[i])
             out.append((np.round(data * sc).astype(np.int64).tolist(), int(round(r[i] * sc))))
             continue
-        ints = _rational_row(np.append(data, r[i]))
-        out.append(None if ints is None else (ints[:-1], ints[-1]))
+        scaled = _rational_row(np.append(data, r[i]))
+        out.append(None if scaled is None else (scaled[0][:-1], scaled[0][-1]))
     return out
 
 
@@ -145,7 +145,7 @@ class CpSatBackend(Backend):
         model = cp_model.CpModel()
         xs = [model.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(lb, ub))]
         self._add_rows(cp_model, model, xs, sf)
-        obj_scale = self._set_objective(cp_model, model, xs, sf.c)
+        obj_scale = self._set_objective(cp_model, model, xs, sf.c, np.maximum(np.abs(lb), np.abs(ub)))
         if params.warm_start is not None:
             hint = np.clip(np.round(np.asarray(params.warm_start, dtype=float)), lb, ub)
             for var, value in zip(xs, hint.astype(np.int64).tolist()):
@@ -190,14 +190,23 @@ class CpSatBackend(Backend):
             model.add_linear_constraint(expr, r if i < sf.cones.zero else cp_model.INT_MIN, r)
 
     @staticmethod
-    def _set_objective(cp_model, model, xs: list, c: np.ndarray) -> float:
-        """Minimise c'x (integer after a decimal scale when possible); return the scale."""
-        k = _decimal_exponents(sp.csr_matrix(np.atleast_2d(c.astype(float))), np.zeros(1))
+    def _set_objective(cp_model, model, xs: list, c: np.ndarray, reach: np.ndarray) -> float:
+        """Minimise c'x (integer after a decimal or rational scale when possible, so that
+        CP-SAT's bound is exact); return the scale. `reach` = max(|lb|, |ub|) per variable:
+        a rational scale is used only while sum |s c_j| reach_j stays below 2^62 (int64)."""
+        c = c.astype(float)
+        k = _decimal_exponents(sp.csr_matrix(np.atleast_2d(c)), np.zeros(1))
+        rational = None if k[0] >= 0 else _rational_row(c)
+        if rational is not None and float(np.abs(np.asarray(rational[0], float)) @ reach) >= 2.0 ** 62:
+            rational = None
         if k[0] >= 0:
             scale = 10.0 ** int(k[0])
             coeffs = np.round(c * scale).astype(np.int64).tolist()
+        elif rational is not None:
+            coeffs, s = rational
+            scale = float(s)
         else:
-            scale, coeffs = 1.0, c.astype(float).tolist()
+            scale, coeffs = 1.0, c.tolist()
         model.minimize(cp_model.LinearExpr.weighted_sum(xs, coeffs))
         return scale
 

@@ -243,6 +243,15 @@ def test_cpsat_scales_rows_of_small_fractions_exactly():
         backend("cpsat").check(sf)
 
 
+def test_cpsat_objective_of_fractions_is_scaled_exactly():
+    # min x/3 + y/7  s.t. x + y >= 5, x, y in 0..10: 5/7 at (0, 5); bound exact, not a float search
+    sf = make([1 / 3, 1 / 7], [[-1, -1]], [-5], 0, [0, 0], [10, 10], integer=[1, 1])
+    res = backend("cpsat").solve(sf, SolveParams())
+    assert res.status == Status.OPTIMAL
+    check_answer(sf, res, 5 / 7)
+    assert res.bound == pytest.approx(5 / 7, abs=1e-12)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_unknown_option_is_a_value_error(name):
     sf = milp_max()[0] if name in ("cpsat",) else lp_max()[0]
