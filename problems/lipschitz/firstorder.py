@@ -104,7 +104,7 @@ def _check_positive(name: str, value: Any, integer: bool = False, allow_none: bo
 
 
 def lipsdp_first_order(net: Network, time_limit: float | None = None, device: str = "auto",
-                       max_iter: int = 2000, lr: float = 0.1, tol: float = 1e-6, patience: int = 100,
+                       max_iter: int = 10000, lr: float = 0.1, tol: float = 1e-6, patience: int = 200,
                        compress: bool = True, dense_limit: int = 4000, repair: bool = True,
                        dtype: str = "float64") -> LipschitzBound:
     """LipSDP-Neuron by first-order minimisation of rho*(lambda) (module docstring), certified.
