@@ -31,7 +31,6 @@ returned rho and lambda (mapped back to the original weights), checks lambda_max
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -43,8 +42,9 @@ from optlib.cones import svec_indices
 from optlib.constraints import LinearConstraint, PSDConstraint
 from optlib.expressions import Expression
 
-from .bound import LipschitzBound, LMICertificate
-from .lipsdp import _neuron_matrices, _spectral_part, _unscale, certify_solution, compress_input, neuron_slopes
+from .bound import LipschitzBound
+from .lipsdp import (_neuron_matrices, _spectral_part, _unscale, certified_bound, certify_solution, compress_input,
+                     neuron_slopes, unsolved_bound)
 from .network import Network
 
 METHOD = "lipsdp-neuron-chordal"
@@ -185,22 +185,11 @@ def lipsdp_chordal(net: Network, backend: str = "auto", time_limit: float | None
             f"{info['band_entries']} band entries{f', input compressed {net.dims[0]}->{Ws[0].shape[1]}' if compressed else ''}) "
             f"on {res.backend.name}: {res.status.name}; build {t_build:.2f} s, solve {res.timings.solve:.2f} s")
     if res.x is None:
-        cert = LMICertificate(False, (), False, None, None, 0.0,
-                              f"no solution from {res.backend.name} ({res.status.name}): {res.message}")
-        return LipschitzBound(value=net.naive_bound(), method=f"{METHOD} (no LMI solution: product of norms)",
-                              norm="l2", certificate=cert, result_=res,
-                              path=path + "; value falls back to the product of norms", time=time.perf_counter() - t0)
+        return unsolved_bound(net, METHOD, res, path, t0)
 
     rho_val = float(res[rho])
     lam_val = np.asarray(res[lam], dtype=float).reshape(-1)
     rho_val, lam_val, _ = _unscale(norms, hidden, rho_val, lam_val, None)
     cert, multipliers = certify_solution(net, Wc, compressed, N, alpha, beta, lam_val, rho_val, None, None,
                                          hidden, dense_limit, repair)
-    name = METHOD
-    if cert.verified:
-        value = math.sqrt(max(cert.rho_certified, 0.0))
-    else:
-        value, name = net.naive_bound(), f"{METHOD} (LMI not verified: product of norms)"
-        path += "; the LMI could not be certified, value falls back to the product of norms"
-    return LipschitzBound(value=value, method=name, norm="l2", certificate=cert, multipliers=multipliers,
-                          result_=res, path=path, time=time.perf_counter() - t0)
+    return certified_bound(net, METHOD, cert, multipliers, path, t0, result_=res)

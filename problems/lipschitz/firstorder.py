@@ -37,9 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from optlib.validate import check_positive
+
 from .bound import LipschitzBound
 from .certify_lmi import anchor_multipliers
-from .lipsdp import _unscale, certify_solution, compress_input, neuron_slopes
+from .lipsdp import _unscale, certified_bound, certify_solution, compress_input, neuron_slopes
 from .network import Network
 
 METHOD = "lipsdp-neuron-fo"
@@ -94,15 +96,6 @@ def least_rho(Ws: Sequence[Any], ab: Sequence[Any], sm: Sequence[Any], lam: Sequ
         return None
 
 
-def _check_positive(name: str, value: Any, integer: bool = False, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.floating, np.integer))
-    if isinstance(value, bool) or not ok or not value > 0 or (not integer and not math.isfinite(value)):
-        kind = "a positive integer" if integer else "a positive finite number"
-        raise ValueError(f"{name} must be {kind}{' or None' if allow_none else ''}, got {value!r}")
-
-
 def lipsdp_first_order(net: Network, time_limit: float | None = None, device: str = "auto",
                        max_iter: int = 10000, lr: float = 0.1, tol: float = 1e-6, patience: int = 200,
                        compress: bool = True, dense_limit: int = 4000, repair: bool = True,
@@ -115,11 +108,11 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
     the iterations ('float64' or 'float32'); the certificate is always computed in float64.
     """
     t0 = time.perf_counter()
-    _check_positive("max_iter", max_iter, integer=True)
-    _check_positive("patience", patience, integer=True)
-    _check_positive("lr", lr)
-    _check_positive("tol", tol)
-    _check_positive("time_limit", time_limit, allow_none=True)
+    check_positive(max_iter, "max_iter", integer=True)
+    check_positive(patience, "patience", integer=True)
+    check_positive(lr, "lr")
+    check_positive(tol, "tol")
+    check_positive(time_limit, "time_limit", allow_none=True)
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     dev = pick_device(device)
@@ -211,11 +204,4 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
             f"layers, {dtype} on {dev}{f', input compressed {net.dims[0]}->{Wc[0].shape[1]}' if compressed else ''}): "
             f"{it} iterations, {halvings} step halvings, {stopped}; {t_solve:.2f} s, certificate {t_cert:.2f} s")
     multipliers["history"] = np.sqrt(np.maximum(np.array(history), 0.0) * float(np.prod(norms) ** 2))
-    name = METHOD
-    if cert.verified:
-        val = math.sqrt(max(cert.rho_certified, 0.0))
-    else:
-        val, name = net.naive_bound(), f"{METHOD} (LMI not verified: product of norms)"
-        path += "; the LMI could not be certified, value falls back to the product of norms"
-    return LipschitzBound(value=val, method=name, norm="l2", certificate=cert, multipliers=multipliers,
-                          path=path, time=time.perf_counter() - t0)
+    return certified_bound(net, METHOD, cert, multipliers, path, t0)

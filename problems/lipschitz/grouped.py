@@ -45,7 +45,7 @@ import scipy.sparse as sp
 import optlib
 
 from .bound import LipschitzBound, LMICertificate
-from .network import Activation, Network, make_activation
+from .network import Activation, Network, as_matrix, make_activation
 
 _SORT = ("groupsort", "maxmin")
 _NORMS = {"l2": "l2", "2": "l2", "linf": "linf", "inf": "linf", "l_inf": "linf", "l-inf": "linf",
@@ -60,15 +60,6 @@ so ||sigma(a) - sigma(b)|| <= ||a - b||; the same-side cases are isometries."""
 # ----------------------------------------------------------------------------------------
 # residual networks
 # ----------------------------------------------------------------------------------------
-def _matrix(W: Any, what: str) -> np.ndarray:
-    arr = np.asarray(W, dtype=float)
-    if arr.ndim != 2:
-        raise ValueError(f"{what} must be a 2-D matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{what} contains NaN or inf")
-    return arr
-
-
 @dataclass(frozen=True)
 class ResidualNetwork:
     """x_0 = A u;  x_{k+1} = D_k x_k + H_k sigma_k(W_k x_k + b_k);  f(u) = C x_N.
@@ -90,8 +81,8 @@ class ResidualNetwork:
         for k, pair in enumerate(self.layers):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ValueError(f"residual layer {k} must be a pair (W, H)")
-            layers.append((_matrix(pair[0], f"W of residual layer {k}"),
-                           _matrix(pair[1], f"H of residual layer {k}")))
+            layers.append((as_matrix(pair[0], f"W of residual layer {k}"),
+                           as_matrix(pair[1], f"H of residual layer {k}")))
         if not layers:
             raise ValueError("a residual network needs at least one layer")
         acts = self.activations
@@ -102,8 +93,8 @@ class ResidualNetwork:
                 raise ValueError(f"got {len(acts)} activations for {len(layers)} residual layers")
         else:
             acts = (make_activation(acts),) * len(layers)
-        A = None if self.input_weight is None else _matrix(self.input_weight, "input_weight")
-        C = None if self.output_weight is None else _matrix(self.output_weight, "output_weight")
+        A = None if self.input_weight is None else as_matrix(self.input_weight, "input_weight")
+        C = None if self.output_weight is None else as_matrix(self.output_weight, "output_weight")
         n = layers[0][0].shape[1]
         if A is not None and A.shape[0] != n:
             raise ValueError(f"input_weight has {A.shape[0]} rows, the residual stream has width {n}")
@@ -112,7 +103,7 @@ class ResidualNetwork:
         skips = tuple(self.skips) if self.skips else (None,) * len(layers)
         if len(skips) != len(layers):
             raise ValueError(f"got {len(skips)} skips for {len(layers)} residual layers")
-        skips = tuple(None if D is None else _matrix(D, f"skip of residual layer {k}")
+        skips = tuple(None if D is None else as_matrix(D, f"skip of residual layer {k}")
                       for k, D in enumerate(skips))
         biases = tuple(self.biases) if self.biases else (None,) * len(layers)
         if len(biases) != len(layers):

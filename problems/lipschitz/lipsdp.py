@@ -266,11 +266,7 @@ def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "a
             f"LMI order {dim}{f', input compressed {net.dims[0]}->{n0}' if compressed else ''}) "
             f"on {res.backend.name}: {res.status.name}; build {t_build:.2f} s, solve {res.timings.solve:.2f} s")
     if res.x is None:
-        cert = LMICertificate(False, (), False, None, None, 0.0,
-                              f"no solution from {res.backend.name} ({res.status.name}): {res.message}")
-        return LipschitzBound(value=net.naive_bound(), method=f"{method} (no LMI solution: product of norms)",
-                              norm="l2", valid=valid, certificate=cert, result_=res,
-                              path=path + "; value falls back to the product of norms", time=time.perf_counter() - t0)
+        return unsolved_bound(net, method, res, path, t0, valid=valid)
 
     rho_val = float(res[rho])
     if method == "lipsdp-layer":
@@ -285,14 +281,7 @@ def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "a
                                          zeta_val, hidden, dense_limit, repair)
     if method == "lipsdp-layer":
         multipliers["tau"] = np.array([v[0] if v.size else 0.0 for v in multipliers["lambda"]])
-    name = method
-    if cert.verified:
-        value = math.sqrt(max(cert.rho_certified, 0.0))
-    else:
-        value, name = net.naive_bound(), f"{method} (LMI not verified: product of norms)"
-        path += "; the LMI could not be certified, value falls back to the product of norms"
-    return LipschitzBound(value=value, method=name, norm="l2", valid=valid, certificate=cert,
-                          multipliers=multipliers, result_=res, path=path, time=time.perf_counter() - t0)
+    return certified_bound(net, method, cert, multipliers, path, t0, valid=valid, result_=res)
 
 
 def certify_solution(net: Network, Wc: list[np.ndarray], compressed: bool, N: int, alpha: np.ndarray,
@@ -315,6 +304,28 @@ def certify_solution(net: Network, Wc: list[np.ndarray], compressed: bool, N: in
         multipliers["zeta"] = mult["zeta"]
         multipliers["pairs"] = pairs
     return cert, multipliers
+
+
+def unsolved_bound(net: Network, method: str, res: optlib.Result, path: str, t0: float,
+                   valid: bool = True) -> LipschitzBound:
+    """The answer when the solver returned no point: the product of norms, labelled."""
+    cert = LMICertificate(False, (), False, None, None, 0.0,
+                          f"no solution from {res.backend.name} ({res.status.name}): {res.message}")
+    return LipschitzBound(value=net.naive_bound(), method=f"{method} (no LMI solution: product of norms)",
+                          norm="l2", valid=valid, certificate=cert, result_=res,
+                          path=path + "; value falls back to the product of norms", time=time.perf_counter() - t0)
+
+
+def certified_bound(net: Network, method: str, cert: LMICertificate, multipliers: dict[str, Any], path: str,
+                    t0: float, valid: bool = True, result_: Any = None) -> LipschitzBound:
+    """L = sqrt(rho_certified) when the LMI certificate holds, else the product of norms (labelled)."""
+    if cert.verified:
+        value, name = math.sqrt(max(cert.rho_certified, 0.0)), method
+    else:
+        value, name = net.naive_bound(), f"{method} (LMI not verified: product of norms)"
+        path += "; the LMI could not be certified, value falls back to the product of norms"
+    return LipschitzBound(value=value, method=name, norm="l2", valid=valid, certificate=cert,
+                          multipliers=multipliers, result_=result_, path=path, time=time.perf_counter() - t0)
 
 
 def _check_split(split: Any) -> int | None:

@@ -161,12 +161,13 @@ class Network:
         return value
 
 
-def _as_matrix(W: Any, k: int) -> np.ndarray:
+def as_matrix(W: Any, what: str) -> np.ndarray:
+    """W as a finite 2-D float array; ValueError naming `what` otherwise."""
     arr = np.asarray(W, dtype=float)
     if arr.ndim != 2:
-        raise ValueError(f"weight {k} must be a 2-D matrix, got shape {arr.shape}")
+        raise ValueError(f"{what} must be a 2-D matrix, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"weight {k} contains NaN or inf")
+        raise ValueError(f"{what} contains NaN or inf")
     return arr
 
 
@@ -174,7 +175,7 @@ def from_weights(weights: Sequence[Any], activation: Any = "relu",
                  biases: Sequence[Any] | None = None) -> Network:
     """A Network from weight matrices (W_k: n_{k+1} x n_k), one activation for every hidden
     layer (or a list, one per hidden layer) and optional biases."""
-    Ws = tuple(_as_matrix(W, k) for k, W in enumerate(weights))
+    Ws = tuple(as_matrix(W, f"weight {k}") for k, W in enumerate(weights))
     if not Ws:
         raise ValueError("net needs at least one weight matrix")
     for k in range(1, len(Ws)):
