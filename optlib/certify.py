@@ -115,6 +115,11 @@ def _user(sf: StandardForm, v: float | None) -> float | None:
     return None if v is None else sf.sense * v
 
 
+def _violated_blocks(sf: StandardForm, viol: np.ndarray, limit: float) -> list[str]:
+    """Names of the row blocks with a violation above `limit`."""
+    return [rb.name for rb in sf.row_blocks if viol[rb.start:rb.start + rb.size].max(initial=0.0) > limit]
+
+
 def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict[str, bool],
                   violated: list[str]) -> dict[str, float]:
     """Row/cone, bound and integrality residuals of x; fills `checks` and `violated`."""
@@ -124,9 +129,7 @@ def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict
     bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
     out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
     checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
-    for rb in sf.row_blocks:
-        if viol[rb.start:rb.start + rb.size].max(initial=0.0) > tol.feasibility * bscale:
-            violated.append(rb.name)
+    violated.extend(_violated_blocks(sf, viol, tol.feasibility * bscale))
     xscale = 1.0 + float(np.max(np.abs(x), initial=0.0))
     bviol = np.maximum(sf.lb - x, x - sf.ub)
     out["bound_residual"] = float(max(0.0, bviol.max(initial=0.0)))
@@ -146,9 +149,8 @@ def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict
             out["rounded_residual"] = float(rviol.max()) / bscale
             checks["rounded_feasible"] = out["rounded_residual"] <= tol.feasibility
             if not checks["rounded_feasible"]:
-                for rb in sf.row_blocks:
-                    if rviol[rb.start:rb.start + rb.size].max(initial=0.0) > tol.feasibility * bscale:
-                        violated.append(f"{rb.name} (integers rounded)")
+                violated.extend(f"{name} (integers rounded)"
+                                for name in _violated_blocks(sf, rviol, tol.feasibility * bscale))
     return out
 
 

@@ -76,6 +76,12 @@ def _rational_row(values: np.ndarray) -> tuple[list[int], int] | None:
     return (ints, s) if all(abs(i) <= _MAX_INT for i in ints) else None
 
 
+def _rational_of_row(A, r: np.ndarray, i: int) -> tuple[list[int], int] | None:
+    """Row i of CSR A with rhs r[i] as integers by a rational scale (see `_rational_row`)."""
+    scaled = _rational_row(np.append(A.data[A.indptr[i]:A.indptr[i + 1]], r[i]))
+    return None if scaled is None else (scaled[0][:-1], scaled[0][-1])
+
+
 def _scaled_rows(A, rhs: np.ndarray) -> list[tuple[list[int], int] | None]:
     """Per CSR row of A (with rhs, +inf meaning no constraint), integer coefficients and
     rhs: a decimal scale when one exists, else a rational one; None when neither works."""
@@ -83,14 +89,19 @@ def _scaled_rows(A, rhs: np.ndarray) -> list[tuple[list[int], int] | None]:
     r = np.where(rhs == np.inf, 0.0, rhs)
     out: list[tuple[list[int], int] | None] = []
     for i in range(A.shape[0]):
-        data = A.data[A.indptr[i]:A.indptr[i + 1]]
-        if exps[i] >= 0:
-            sc = 10.0 ** int(exps[i])
-            out.append((np.round(data * sc).astype(np.int64).tolist(), int(round(r[i] * sc))))
+        if exps[i] < 0:
+            out.append(_rational_of_row(A, r, i))
             continue
-        scaled = _rational_row(np.append(data, r[i]))
-        out.append(None if scaled is None else (scaled[0][:-1], scaled[0][-1]))
+        sc = 10.0 ** int(exps[i])
+        out.append((np.round(A.data[A.indptr[i]:A.indptr[i + 1]] * sc).astype(np.int64).tolist(),
+                    int(round(r[i] * sc))))
     return out
+
+
+def _unscalable_rows(A, rhs: np.ndarray) -> list[int]:
+    """Rows `_scaled_rows` would give None, found without converting the decimal ones."""
+    r = np.where(rhs == np.inf, 0.0, rhs)
+    return [int(i) for i in np.flatnonzero(_decimal_exponents(A, rhs) < 0) if _rational_of_row(A, r, i) is None]
 
 
 def _row_label(sf: StandardForm, i: int) -> str:
@@ -123,7 +134,7 @@ class CpSatBackend(Backend):
             raise ValueError(head + f"variable {_var_label(sf, int(huge[0]))} has a bound "
                              f"beyond +-2^53, too large for CP-SAT integers")
         A, _, hi = sf.linear_rows()
-        bad = [i for i, row in enumerate(_scaled_rows(A, hi)) if row is None]
+        bad = _unscalable_rows(A, hi)
         if bad:
             raise ValueError(head + f"{_row_label(sf, bad[0])} cannot be scaled to integer "
                              f"coefficients and right-hand side (by a power of ten <= 1e{_MAX_POW10} "
