@@ -41,16 +41,6 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     return value.strip().lower()
 
 
-def check_positive(value: Any, name: str, integer: bool = False, allow_none: bool = False) -> Any:
-    if value is None and allow_none:
-        return None
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0 or not np.isfinite(value):
-        what = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
 def check_labels(labels: Any, n: int, n_clusters: int, name: str = "init") -> np.ndarray:
     """Integer labels 0..n_clusters-1 of length n (values are re-coded to 0..k-1)."""
     arr = np.asarray(labels)

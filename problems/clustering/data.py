@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_choice, check_positive
+from optlib.validate import check_positive
+
+from ._validation import check_choice
 
 REAL = ("iris", "wine", "digits")
 

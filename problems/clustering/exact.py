@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ._validation import check_data, check_n_clusters, check_positive
+from optlib.validate import check_positive
+
+from ._validation import check_data, check_n_clusters
 from .metrics import inertia
 
 

@@ -22,7 +22,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 
-from ._validation import check_choice, check_data, check_labels, check_n_clusters, check_positive
+from optlib.validate import check_positive
+
+from ._validation import check_choice, check_data, check_labels, check_n_clusters
 from .lasdp import affinity_terms, build_lasdp, factored_costs
 from .lowrank import nonneg_burer_monteiro
 from .rounding import fill_empty

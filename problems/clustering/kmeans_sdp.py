@@ -28,7 +28,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 
-from ._validation import check_choice, check_data, check_n_clusters, check_positive
+from optlib.validate import check_positive
+
+from ._validation import check_choice, check_data, check_n_clusters
 from .certificate import partition_certificate, sdp_dual_bound
 from .lowrank import nonneg_burer_monteiro
 from .metrics import inertia as _inertia
