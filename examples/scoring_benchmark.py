@@ -101,10 +101,11 @@ def mps_rows(backends: list[str], args) -> list[dict]:
             continue
         r, p = clf.result_, clf.problem_
         row = {"task": "mps:max_5_features (ours)", "backend": be, "status": r.status.name,
-               "time": time.perf_counter() - t0}
+               "time": time.perf_counter() - t0, "cuts": len(clf.cuts_) if clf.cuts_ is not None else 0}
         if hasattr(clf, "coef_"):
             # the authors' objective at our point; our bound minus the largest value our
-            # tie-break terms can take bounds min(errors + 0.09 L0), hence their optimum
+            # tie-break terms can take, rounded up to the grid of errors + 0.09 L0 values
+            # (SLIMProblem.main_bound), bounds min(errors + 0.09 L0), hence their optimum
             obj = mps_objective(inst, mps_point(inst, clf.coef_, clf.intercept_, X, y))
             bound = p.main_bound(r.bound)
             row.update(objective=obj, bound=_num(bound), gap=_num(abs(obj - bound) / max(abs(obj), 1e-10)),
@@ -128,6 +129,7 @@ def checklist_rows(backends: list[str], args) -> list[dict]:
         rows.append({"task": "checklist:heart (5 items, fnr<=0.1)", "backend": be, "status": r.status.name,
                      "objective": _num(r.objective), "bound": _num(r.bound), "gap": _num(r.gap),
                      "time": time.perf_counter() - t0, "size": len(getattr(clf, "items_", [])),
+                     "cuts": len(clf.cuts_) if clf.cuts_ is not None else 0,
                      "train_error": 1 - clf.score(table, y) if hasattr(clf, "M_") else None})
     return rows
 

@@ -2,8 +2,18 @@
 import numpy as np
 import pytest
 
-from problems.clustering import ILASDP, SingularCovarianceWarning, gaussian_mixture, load_real, misclustering_error
-from problems.clustering.ilasdp import estimate_covariances, gaussian_loglik
+from problems.clustering import (
+    ILASDP,
+    SingularCovarianceWarning,
+    gaussian_mixture,
+    load_real,
+    misclustering_error,
+)
+from problems.clustering.ilasdp import (
+    estimate_covariances,
+    gaussian_loglik,
+    membership_covariances,
+)
 from problems.clustering.lasdp import affinity_terms, build_lasdp, factored_costs
 
 
@@ -63,7 +73,7 @@ def test_singular_covariance_is_regularised_with_a_warning():
     init = np.zeros(20, dtype=int)
     init[:3] = 1                              # 3 points in 4 dimensions: singular
     with pytest.warns(SingularCovarianceWarning, match="singular; regularised"):
-        m = ILASDP(2, init=init, solver="lowrank", max_iter=2).fit(X)
+        m = ILASDP(2, init=init, solver="lowrank", max_iter=2, n_init=1).fit(X)
     assert m.regularized_
 
 
@@ -73,6 +83,8 @@ def test_singular_covariance_is_regularised_with_a_warning():
     ({"n_clusters": 2, "init": "magic"}, "init must be one of"),
     ({"n_clusters": 2, "init": [0, 1]}, r"init labels must have shape"),
     ({"n_clusters": 2, "max_iter": 0}, "max_iter must be a positive integer"),
+    ({"n_clusters": 2, "covariance_update": "soft"}, "covariance_update must be one of"),
+    ({"n_clusters": 2, "n_init": 0}, "n_init must be a positive integer"),
 ])
 def test_bad_input(kwargs, match):
     X = np.random.default_rng(0).normal(size=(10, 2))
@@ -98,3 +110,96 @@ def test_generators_and_real_data():
     assert Xi.shape == (150, 4) and k == 3 and np.allclose(Xi.mean(axis=0), 0, atol=1e-12)
     with pytest.raises(ValueError, match="name must be one of"):
         load_real("mnist")
+
+
+def _pairwise_lasdp_value(X, covs, Zs):
+    """sum_k [ 1/2 sum_ij Z_k,ij (x_i - x_j)' Sigma_k^{-1} (x_i - x_j) + log det Sigma_k * 1'Z_k 1 ],
+    evaluated entry by entry (the LA-SDP objective of lasdp.py in its distance form)."""
+    n = X.shape[0]
+    total = 0.0
+    for S, Z in zip(covs, Zs):
+        P = np.linalg.inv(S)
+        logdet = np.linalg.slogdet(S)[1]
+        for i in range(n):
+            for j in range(n):
+                v = X[i] - X[j]
+                total += 0.5 * Z[i, j] * float(v @ P @ v) + logdet * Z[i, j]
+    return total
+
+
+def test_lasdp_objective_matches_the_pairwise_formula_at_the_solution():
+    X, y = gaussian_mixture(16, 2, 2, separation=3.0, covariance="heterogeneous", random_state=5)
+    Xc = X - X.mean(axis=0)
+    covs, _ = estimate_covariances(Xc, y, 2, "full", 1e-6)
+    model, Zs = build_lasdp(affinity_terms(Xc, covs))
+    res = model.solve(backend="clarabel")
+    Zv = [np.asarray(res[Z]) for Z in Zs]
+    assert res.status.name == "OPTIMAL"
+    assert res.objective == pytest.approx(_pairwise_lasdp_value(Xc, covs, Zv), rel=1e-7, abs=1e-7)
+    for Z in Zv:                               # the constraints of the relaxation
+        assert np.trace(Z) == pytest.approx(1, abs=1e-6) and Z.min() >= -1e-6
+        assert np.linalg.eigvalsh(Z).min() >= -1e-6
+    assert np.allclose(sum(Z.sum(axis=1) for Z in Zv), 1, atol=1e-6)
+
+
+def test_membership_covariances_at_integral_memberships_equal_the_label_estimates():
+    X, y = gaussian_mixture(40, 3, 3, separation=4.0, covariance="heterogeneous", random_state=6)
+    Xc = X - X.mean(axis=0)
+    want, _ = estimate_covariances(Xc, y, 3, "full", 1e-6)
+    dense = [np.outer(y == k, y == k) / (y == k).sum() for k in range(3)]
+    factors = [((y == k) / np.sqrt((y == k).sum()))[:, None] for k in range(3)]
+    for members, factored in ((dense, False), (factors, True)):
+        got, fixed = membership_covariances(Xc, members, "full", 1e-6, factored)
+        assert not fixed
+        for a, b in zip(got, want):
+            assert np.allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_membership_covariance_of_a_fractional_membership_is_the_pairwise_scatter():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(12, 3))
+    U = rng.random((12, 2))
+    Z = U @ U.T
+    Z /= np.trace(Z)
+    got, _ = membership_covariances(X, [Z], "full", 1e-9, False)
+    got_f, _ = membership_covariances(X, [U / np.sqrt(np.trace(U @ U.T))], "full", 1e-9, True)
+    S = sum(Z[i, j] * np.outer(X[i] - X[j], X[i] - X[j]) for i in range(12) for j in range(12)) / (2 * Z.sum())
+    base = X.var(axis=0).mean()
+    assert np.allclose(got[0], S + 1e-9 * base * np.eye(3), atol=1e-12)
+    assert np.allclose(got_f[0], got[0], atol=1e-12)
+    assert np.linalg.eigvalsh(got[0]).min() > 0
+    diag, _ = membership_covariances(X, [Z], "diag", 1e-9, False)
+    assert np.allclose(diag[0], np.diag(np.diag(got[0])))
+
+
+def test_ilasdp_recovers_a_well_separated_heterogeneous_mixture_exactly():
+    """Three clusters of different sizes and shapes far apart: the labels come back exactly,
+    from a start with four points in the wrong cluster (covariance scales 1 : 3 : 9)."""
+    X, y = gaussian_mixture(45, 3, 3, separation=9.0, covariance="heterogeneous", ratio=9.0, anisotropy=3.0,
+                            random_state=8)
+    start = y.copy()
+    start[:4] = (y[:4] + 1) % 3
+    for update in ("labels", "membership"):
+        m = ILASDP(3, init=start, solver="sdp", covariance_update=update, max_iter=6).fit(X)
+        assert misclustering_error(y, m.labels_) == 0.0 and m.path_.startswith("lasdp sdp")
+    # the low-rank path is a local method: from the same start it fixes all but at most one point
+    m = ILASDP(3, init=start, solver="lowrank", covariance_update="membership", max_iter=6).fit(X)
+    assert misclustering_error(y, m.labels_) <= 1 / 45 + 1e-12
+
+
+def test_extra_starts_keep_the_most_likely_run():
+    X, _ = gaussian_mixture(40, 2, 2, separation=5.0, covariance="heterogeneous", ratio=9.0, random_state=10)
+    one = ILASDP(2, init="kmeans", solver="sdp", n_init=1).fit(X)
+    many = ILASDP(2, init="kmeans", solver="sdp", n_init=4).fit(X)
+    assert len(many.start_log_likelihoods_) >= 1 and one.best_start_ == 0
+    assert many.log_likelihood_ == pytest.approx(max(many.start_log_likelihoods_))
+    assert many.log_likelihood_ >= one.log_likelihood_ - 1e-9
+    assert many.log_likelihood_ == pytest.approx(
+        gaussian_loglik(X - X.mean(axis=0), many.labels_, list(many.covariances_)))
+
+
+def test_auto_solver_uses_the_dense_sdp_up_to_n_times_k_300():
+    X, _ = gaussian_mixture(60, 3, 2, separation=8.0, covariance="heterogeneous", random_state=9)
+    assert ILASDP(3, init="kmeans", max_iter=1, n_init=1).fit(X).path_.startswith("lasdp sdp")
+    X, _ = gaussian_mixture(110, 3, 2, separation=8.0, covariance="heterogeneous", random_state=9)
+    assert ILASDP(3, init="kmeans", max_iter=1, n_init=1).fit(X).path_.startswith("lasdp lowrank")

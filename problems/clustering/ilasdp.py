@@ -2,14 +2,25 @@
 
 Zhuang, Chen, Yang, "Likelihood Adjusted Semidefinite Programs for Clustering
 Heterogeneous Data" (ICML 2023). Cluster labels are parameters; each iteration
-(1) estimates per-cluster covariances Sigma_k from the current labels (full or diagonal,
-regularised when singular), (2) solves the LA-SDP of `lasdp.py`, whose affinities
-X Sigma_k^{-1} X' are adjusted by those covariances, with one membership matrix Z_k per
-cluster, and (3) rounds labels_i = argmax_k (Z_k 1)_i; it stops when the labels repeat.
-`log_likelihood_` is the Gaussian log-likelihood of the data with labels as parameters
-(sum_i log N(x_i; mean_k(i), Sigma_k(i)), MLE means and covariances of the labels).
-Safeguard (ours): the rounded SDP need not raise the likelihood, so `labels_` are those of
-the iterate (or the initial labels) with the highest log-likelihood (`best_iteration_`).
+(1) estimates per-cluster covariances Sigma_k (full or diagonal, regularised when singular),
+(2) solves the LA-SDP of `lasdp.py`, whose affinities X Sigma_k^{-1} X' are adjusted by those
+covariances, with one membership matrix Z_k per cluster, and (3) rounds
+labels_i = argmax_k (Z_k 1)_i; it stops when the labels repeat. `log_likelihood_` is the
+Gaussian log-likelihood with labels as parameters (`gaussian.py`).
+
+Our choices (the paper body was not readable here, see `lasdp.py`):
+* covariance_update='membership' (default) re-estimates Sigma_k from the relaxed Z_k of the
+  last LA-SDP, Sigma_k = X'(diag(Z_k 1) - Z_k)X / 1'Z_k 1 (equal to the label estimate at an
+  integral Z_k, share-weighted like an EM M-step at a fractional one); 'labels' uses the
+  rounded labels. Chosen on held-out seeds (docs/benchmarks.md): lower error on both
+  heterogeneous settings.
+* Safeguard: the rounded SDP need not raise the likelihood, so each run keeps the iterate (or
+  its start) with the highest log-likelihood (`best_iteration_`).
+* n_init starts (default 4): `init`, then k-means++ / Lloyd partitions (duplicates skipped);
+  the run with the highest log-likelihood wins (`start_log_likelihoods_`, `best_start_`).
+* The low-rank path starts each LA-SDP at the posterior shares of the current Gaussians
+  (`gaussian.responsibilities`), not at the current partition (a local minimum of the
+  factored problem that it rarely left).
 """
 from __future__ import annotations
 
@@ -25,11 +36,19 @@ from sklearn.cluster import KMeans
 from optlib.validate import check_positive
 
 from ._validation import check_choice, check_data, check_labels, check_n_clusters
+from .gaussian import (
+    estimate_covariances,
+    gaussian_loglik,
+    membership_covariances,
+    responsibilities,
+)
 from .lasdp import affinity_terms, build_lasdp, factored_costs
 from .lowrank import nonneg_burer_monteiro
 from .rounding import fill_empty
 
 COVARIANCES = ("full", "diag")
+UPDATES = ("labels", "membership")
+AUTO_SDP_MAX = 300     # solver='auto': the dense LA-SDP (K blocks of n x n on SCS) while n K <= this
 INITS = ("sdp", "kmeans", "random")
 
 
@@ -37,72 +56,36 @@ class SingularCovarianceWarning(UserWarning):
     """A cluster covariance was singular (too few points or collinear) and was regularised."""
 
 
-def estimate_covariances(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_covar: float):
-    """(covariances, list of (cluster, added ridge) for the regularised ones).
-
-    MLE covariance of each cluster (diagonal for kind='diag'), plus reg_covar * mean
-    variance * I always; a cluster whose covariance is still ill-conditioned (fewer points
-    than dimensions, collinear points) gets a larger ridge, 1e-3 * (mean variance of X).
-    """
-    d = X.shape[1]
-    base = max(float(X.var(axis=0).mean()), 1e-12)
-    covs, fixed = [], []
-    for k in range(K):
-        P = X[labels == k]
-        if P.shape[0] == 0:
-            S = np.eye(d) * base
-        else:
-            D = P - P.mean(axis=0)
-            S = D.T @ D / P.shape[0]
-        if kind == "diag":
-            S = np.diag(np.diag(S))
-        S = S + reg_covar * base * np.eye(d)
-        w = np.linalg.eigvalsh(S)
-        if P.shape[0] <= d or w[0] <= 1e-8 * max(w[-1], 1e-300):
-            ridge = 1e-3 * base
-            S = S + ridge * np.eye(d)
-            fixed.append((k, ridge))
-        covs.append(S)
-    return covs, fixed
-
-
-def gaussian_loglik(X: np.ndarray, labels: np.ndarray, covs: list[np.ndarray]) -> float:
-    """sum_i log N(x_i; mean of its cluster, Sigma of its cluster)."""
-    d = X.shape[1]
-    total = 0.0
-    for k, S in enumerate(covs):
-        P = X[labels == k]
-        if P.shape[0] == 0:
-            continue
-        L = np.linalg.cholesky(S)
-        Y = np.linalg.solve(L, (P - P.mean(axis=0)).T)
-        total += -0.5 * float((Y * Y).sum()) - P.shape[0] * (float(np.log(np.diag(L)).sum())
-                                                              + 0.5 * d * math.log(2 * math.pi))
-    return total
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when the label vectors a and b describe the same partition (up to relabelling)."""
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return pairs.shape[1] == np.unique(a).size == np.unique(b).size
 
 
 class ILASDP(ClusterMixin, BaseEstimator):
     """Iterative likelihood-adjusted SDP clustering (iLA-SDP).
 
-    Parameters: n_clusters; max_iter (outer iterations); covariance 'full' | 'diag';
+    Parameters: n_clusters; max_iter (outer iterations per start); covariance 'full' | 'diag';
     init 'sdp' (SDPKMeans labels) | 'kmeans' (scikit-learn KMeans) | 'random' | an array
-    of labels; solver 'auto' | 'sdp' (optlib model, K PSD blocks of n x n: n <= ~100
-    here) | 'lowrank' (non-negative Burer-Monteiro, rank `rank` per block); backend
-    (default 'scs': Clarabel's dense PSD scaling makes K blocks of n = 60 take minutes);
-    reg_covar (relative ridge on every covariance); time_limit per SDP; random_state;
-    solve_options (dict for Model.solve).
+    of labels; n_init (number of starts: init, then k-means++ runs; the most likely run wins);
+    covariance_update 'membership' | 'labels' (see the module docstring); solver 'auto' (the
+    dense SDP while n K <= AUTO_SDP_MAX = 300, low rank above) | 'sdp' (optlib model, K PSD
+    blocks of n x n) | 'lowrank' (non-negative Burer-Monteiro, rank `rank` per block, a local
+    method without certificate); backend (default 'scs': Clarabel's dense PSD scaling makes K
+    blocks of n = 60 take minutes); reg_covar (relative ridge on every covariance); time_limit
+    per SDP; random_state; solve_options (dict for Model.solve).
 
-    Fitted: labels_, covariances_, means_, log_likelihood_, history_ (one dict per
-    iteration: labels changed, log-likelihood, LA-SDP objective, status), n_iter_,
-    converged_ (labels repeated), regularized_ (clusters whose covariance was singular),
-    path_, init_labels_, best_iteration_ (0 = the initial labels), result_ (last optlib
-    Result or low-rank result).
+    Fitted (of the winning start): labels_, covariances_, means_, log_likelihood_, history_
+    (one dict per iteration: labels changed, log-likelihood, LA-SDP objective, status),
+    n_iter_, converged_ (labels repeated), regularized_ (clusters whose covariance was
+    singular), path_, init_labels_, best_iteration_ (0 = the start), result_ (last optlib
+    Result or low-rank result); start_log_likelihoods_, best_start_ over the starts.
     """
 
     def __init__(self, n_clusters: int = 2, max_iter: int = 10, covariance: str = "full", init: Any = "sdp",
                  solver: str = "auto", backend: str = "scs", rank: int = 1, reg_covar: float = 1e-6,
                  time_limit: float | None = None, lowrank_iter: int = 3000, random_state: int | None = 0,
-                 solve_options: dict | None = None):
+                 solve_options: dict | None = None, covariance_update: str = "membership", n_init: int = 4):
         self.n_clusters = n_clusters
         self.max_iter = max_iter
         self.covariance = covariance
@@ -115,6 +98,8 @@ class ILASDP(ClusterMixin, BaseEstimator):
         self.lowrank_iter = lowrank_iter
         self.random_state = random_state
         self.solve_options = solve_options
+        self.covariance_update = covariance_update
+        self.n_init = n_init
 
     def _initial_labels(self, X: np.ndarray, K: int) -> np.ndarray:
         if not isinstance(self.init, str):
@@ -133,34 +118,61 @@ class ILASDP(ClusterMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> "ILASDP":
         t0 = time.perf_counter()
         X = check_data(X)
-        n, d = X.shape
+        n = X.shape[0]
         K = check_n_clusters(self.n_clusters, n)
         kind = check_choice(self.covariance, "covariance", COVARIANCES)
         solver = check_choice(self.solver, "solver", ("auto", "sdp", "lowrank"))
         max_iter = check_positive(self.max_iter, "max_iter", integer=True)
+        n_init = check_positive(self.n_init, "n_init", integer=True)
         check_positive(self.reg_covar, "reg_covar")
         check_positive(self.time_limit, "time_limit", allow_none=True)
+        update = check_choice(self.covariance_update, "covariance_update", UPDATES)
         if solver == "auto":
-            solver = "sdp" if n * K <= 150 else "lowrank"
+            solver = "sdp" if n * K <= AUTO_SDP_MAX else "lowrank"
         Xc = X - X.mean(axis=0)
-        labels = fill_empty(self._initial_labels(X, K), X, K)
-        self.init_labels_ = labels.copy()
+        starts = [fill_empty(self._initial_labels(X, K), X, K)]
+        seed = np.random.default_rng(self.random_state)
+        for _ in range(n_init - 1):           # extra starts: one k-means++ / Lloyd run each
+            lab = KMeans(K, n_init=1, random_state=int(seed.integers(2**31 - 1))).fit_predict(X)
+            lab = fill_empty(lab.astype(np.int64), X, K)
+            if not any(_same_partition(lab, other) for other in starts):
+                starts.append(lab)
+        runs = [self._run(X, Xc, lab, K, kind, solver, update, max_iter) for lab in starts]
+        best = max(range(len(runs)), key=lambda i: runs[i]["log_likelihood_"])
+        for key, value in runs[best].items():
+            setattr(self, key, value)
+        self.start_log_likelihoods_ = [r["log_likelihood_"] for r in runs]
+        self.best_start_ = best
+        self.path_ = "lasdp " + solver + (f" ({self.result_.backend.name})" if solver == "sdp" and self.result_ else "")
+        self.time_ = time.perf_counter() - t0
+        return self
+
+    def _run(self, X, Xc, labels, K, kind, solver, update, max_iter) -> dict:
+        """One iLA-SDP run from the starting partition `labels`: the fitted attributes as a dict."""
+        d = X.shape[1]
+        init_labels = labels.copy()
         history, regularized, best_labels = [], set(), []
-        self.converged_ = False
+        converged = False
         self.result_ = None
+        members = None                        # relaxed memberships of the last LA-SDP (update='membership')
         for it in range(1, max_iter + 1):
-            covs, fixed = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
+            if members is None:
+                covs, fixed = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
+            else:
+                covs, fixed = membership_covariances(Xc, members, kind, self.reg_covar, solver == "lowrank")
             for k, ridge in fixed:
                 regularized.add(k)
                 warnings.warn(f"ILASDP: the covariance of cluster {k} ({int((labels == k).sum())} points in "
                               f"{d} dimensions) is singular; regularised by adding {ridge:.3g} * I",
-                              SingularCovarianceWarning, stacklevel=2)
+                              SingularCovarianceWarning, stacklevel=3)
             if K == 1:
-                new, obj, status = labels.copy(), math.nan, "trivial"
+                new, obj, status, step_members = labels.copy(), math.nan, "trivial", None
             elif solver == "sdp":
-                new, obj, status = self._step_sdp(Xc, covs, K)
+                new, obj, status, step_members = self._step_sdp(Xc, covs, K)
             else:
-                new, obj, status = self._step_lowrank(Xc, covs, K, it, labels)
+                new, obj, status, step_members = self._step_lowrank(Xc, covs, K, it, labels)
+            if update == "membership":
+                members = step_members
             new = fill_empty(new, X, K)
             changed = int((new != labels).sum())
             covs_new, _ = estimate_covariances(Xc, new, K, kind, self.reg_covar)
@@ -169,25 +181,20 @@ class ILASDP(ClusterMixin, BaseEstimator):
             labels = new
             best_labels.append(new)
             if changed == 0:
-                self.converged_ = True
+                converged = True
                 break
-        init_ll = gaussian_loglik(Xc, self.init_labels_, estimate_covariances(Xc, self.init_labels_, K, kind,
-                                                                              self.reg_covar)[0])
+        init_ll = gaussian_loglik(Xc, init_labels, estimate_covariances(Xc, init_labels, K, kind,
+                                                                        self.reg_covar)[0])
         lls = [init_ll] + [h["log_likelihood"] for h in history]
-        self.best_iteration_ = int(np.argmax(lls))      # 0: the initial labels
-        if self.best_iteration_ != len(history):
-            labels = self.init_labels_ if self.best_iteration_ == 0 else best_labels[self.best_iteration_ - 1]
+        best_iteration = int(np.argmax(lls))      # 0: the initial labels
+        if best_iteration != len(history):
+            labels = init_labels if best_iteration == 0 else best_labels[best_iteration - 1]
         covs, _ = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
-        self.labels_ = labels
-        self.covariances_ = np.stack(covs)
-        self.means_ = np.stack([X[labels == k].mean(axis=0) for k in range(K)])
-        self.log_likelihood_ = gaussian_loglik(Xc, labels, covs)
-        self.history_ = history
-        self.n_iter_ = len(history)
-        self.regularized_ = sorted(regularized)
-        self.path_ = "lasdp " + solver + (f" ({self.result_.backend.name})" if solver == "sdp" and self.result_ else "")
-        self.time_ = time.perf_counter() - t0
-        return self
+        return {"labels_": labels, "covariances_": np.stack(covs),
+                "means_": np.stack([X[labels == k].mean(axis=0) for k in range(K)]),
+                "log_likelihood_": gaussian_loglik(Xc, labels, covs), "history_": history,
+                "n_iter_": len(history), "regularized_": sorted(regularized), "converged_": converged,
+                "init_labels_": init_labels, "best_iteration_": best_iteration, "result_": self.result_}
 
     def _step_sdp(self, Xc, covs, K):
         costs = affinity_terms(Xc, covs)
@@ -197,8 +204,9 @@ class ILASDP(ClusterMixin, BaseEstimator):
         self.result_ = res
         if res.x is None:
             raise RuntimeError(f"the LA-SDP solve returned no point (status {res.status.name}: {res.message})")
-        shares = np.stack([np.asarray(res[Z]).sum(axis=1) for Z in Zs], axis=1)
-        return shares.argmax(axis=1).astype(np.int64), float(res.objective) * scale, res.status.name
+        Zv = [np.asarray(res[Z]) for Z in Zs]
+        shares = np.stack([Z.sum(axis=1) for Z in Zv], axis=1)
+        return shares.argmax(axis=1).astype(np.int64), float(res.objective) * scale, res.status.name, Zv
 
     def _step_lowrank(self, Xc, covs, K, it, labels):
         rank = check_positive(self.rank, "rank", integer=True)
@@ -206,13 +214,14 @@ class ILASDP(ClusterMixin, BaseEstimator):
         scale = max(float(np.mean([np.abs(ap(np.ones((Xc.shape[0], 1)))).mean() for ap in applies]))
                     / Xc.shape[0], 1e-12)
         rng = np.random.default_rng(None if self.random_state is None else self.random_state + it)
-        U0 = []                               # warm start near the current partition
+        resp = responsibilities(Xc, labels, covs)
+        U0 = []                               # start at the soft assignment of the current Gaussians
         for k in range(K):
-            ind = (labels == k).astype(float)[:, None] / math.sqrt(max(int((labels == k).sum()), 1))
-            U0.append(0.9 * ind + 0.1 * rng.random((Xc.shape[0], rank)) / math.sqrt(Xc.shape[0]))
+            r = resp[:, k:k + 1] / math.sqrt(max(float(resp[:, k].sum()), 1e-12))
+            U0.append(0.95 * r + 0.05 * rng.random((Xc.shape[0], rank)) / math.sqrt(Xc.shape[0]))
         res = nonneg_burer_monteiro([lambda U, ap=ap: ap(U) / scale for ap in applies], [1.0] * K, U0,
                                     max_iter=int(self.lowrank_iter), tol=1e-6, time_limit=self.time_limit)
         self.result_ = res
         shares = np.stack([U @ U.sum(axis=0) for U in res.U], axis=1)
         status = "converged" if res.converged else f"stopped (row-sum violation {res.infeasibility:.2g})"
-        return shares.argmax(axis=1).astype(np.int64), res.objective * scale, status
+        return shares.argmax(axis=1).astype(np.int64), res.objective * scale, status, res.U

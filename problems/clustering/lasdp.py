@@ -12,9 +12,13 @@ relaxation lifts the assignment to group-specific membership matrices:
 
     minimise sum_k <B_k, Z_k>  s.t.  Z_k PSD,  Z_k >= 0,  tr Z_k = 1,  sum_k Z_k 1 = 1.
 
-Labels are rounded as argmax_k (Z_k 1)_i (the share of point i in group k). The paper body
-was not readable from the stored copies available here: this is our derivation from its
-abstract (group-specific membership matrices, exact likelihood, no centroid estimation).
+Labels are rounded as argmax_k (Z_k 1)_i (the share of point i in group k). In distance form
+<B_k, Z_k> = sum_ij Z_k,ij [ ||x_i - x_j||^2_{Sigma_k^-1} / 2 + log det Sigma_k ] (tested entry by
+entry). The paper body was not readable from the stored copies available here (searched
+twice: only its abstract is stored, and the authors' public repositories hold their ICLR 2024
+low-rank and sketch-and-lift codes, not iLA-SDP), so this is our derivation from the abstract
+(labels as parameters, group-specific membership matrices, exact likelihood, no centroid
+estimation) and cites no equation numbers of the paper.
 """
 from __future__ import annotations
 

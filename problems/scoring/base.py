@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from optlib import Result
+from optlib import Result, Status, relative_gap
 
+from .grid import grid_round
 from .validation import fit_status_message
 
 
@@ -25,14 +29,55 @@ class IPClassifierMixin:
     _model_word = ""     # "scoring system", "checklist"
     _relax = ""          # parameters to relax when infeasible
 
-    def _solve(self, problem: Any, start: dict | None) -> Result:
-        result = problem.model.solve(backend=self.backend, time_limit=self.time_limit, rel_gap=self.rel_gap,
+    def _solve(self, problem: Any, start: dict | None, spent: float = 0.0) -> Result:
+        """Solve with the estimator's parameters; `spent` seconds (cut loops) come off time_limit."""
+        limit = self.time_limit
+        if limit is not None and spent > 0:
+            limit = max(float(limit) - spent, min(float(limit), 1.0))
+        result = problem.model.solve(backend=self.backend, time_limit=limit, rel_gap=self.rel_gap,
                                      threads=self.threads, verbose=self.verbose, warm_start=start)
         if not result.status.has_solution:
             message = fit_status_message(type(self).__name__, result, self._relax)
             result = dataclasses.replace(result, message=message)
             warnings.warn(message, UserWarning, stacklevel=3)
         return result
+
+    def _cut_rounds(self) -> int:
+        """LP rounds of the cut loop: 0 for cuts=False, 30 for True, else the positive int given."""
+        c = self.cuts
+        if isinstance(c, (bool, np.bool_)):
+            return 30 if c else 0
+        if not isinstance(c, numbers.Integral) or c < 0:
+            raise ValueError(f"cuts must be True, False or a number of LP rounds >= 0, got {c!r}")
+        return int(c)
+
+    def _cut_budget(self) -> float:
+        """Seconds for a cut loop: cut_time, or min(10, max(2, time_limit / 5))."""
+        budget = self.cut_time
+        if budget is None:
+            return 10.0 if self.time_limit is None else min(10.0, max(2.0, float(self.time_limit) / 5))
+        if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not budget >= 0:
+            raise ValueError(f"cut_time must be a number >= 0 or None, got {budget!r}")
+        return float(budget)
+
+    @staticmethod
+    def _round_bound(result: Result, extras: Iterable[tuple[float, float]]) -> Result:
+        """The result with its bound rounded up to the objective grid (`grid.grid_round`);
+        FEASIBLE becomes OPTIMAL when the rounded bound reaches the incumbent."""
+        bound = grid_round(result.bound, extras)
+        if not bound > result.bound:
+            return result
+        status, obj = result.status, result.objective
+        note = f"bound {result.bound:.10g} rounded up to {bound:.10g} on the grid of attainable objective values"
+        if obj is not None:
+            if bound > obj + 1e-9 * max(1.0, abs(obj)):
+                return result            # cannot happen for a valid bound; keep the solver's word
+            bound = min(bound, obj)
+            if status is Status.FEASIBLE and bound >= obj - 1e-9 * max(1.0, abs(obj)):
+                status, note = Status.OPTIMAL, note + ", which proves the incumbent optimal"
+        message = (result.message + " " if result.message else "") + note + "."
+        return dataclasses.replace(result, status=status, bound=bound, gap=relative_gap(obj, bound),
+                                   message=message)
 
     def _fitted(self) -> None:
         check_is_fitted(self, "result_")

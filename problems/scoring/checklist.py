@@ -58,9 +58,16 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     item_features (source column per item, when X is already binary), binarizer (None: X
     must be 0/1; a Binarizer to build items from a raw table), constraints
     (callable(model, variables)), backend, time_limit, rel_gap, warm_start (greedy),
-    threads, verbose, feature_names.
+    threads, verbose, feature_names, cuts (True: before solving, add the dominance cuts of
+    `checklist_cuts.py`, which keep the optimum, in up to 30 LP rounds; an int: that many
+    rounds; False: none), cut_time (seconds for the cut loop; None: min(10, max(2,
+    time_limit / 5))).
 
-    Fitted: classes_, items_ (chosen item names), item_indices_, M_, result_, binarizer_.
+    The reported bound is rounded up to the grid of attainable objective values (integer
+    cost + items / (N + 1), `grid.py`); the status becomes OPTIMAL when it reaches the incumbent.
+
+    Fitted: classes_, items_ (chosen item names), item_indices_, M_, result_, binarizer_,
+    cuts_ (the cuts added, None when cuts=False).
     """
 
     _model_attr, _model_word = "M_", "checklist"
@@ -72,7 +79,7 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  item_features: Any = None, binarizer: Any = None, constraints: Callable | None = None,
                  backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = 0.0,
                  warm_start: bool = True, threads: int | None = None, verbose: bool = False,
-                 feature_names: list[str] | None = None):
+                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None):
         self.max_items = max_items
         self.M = M
         self.cost = cost
@@ -93,6 +100,8 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.verbose = verbose
         self.feature_names = feature_names
+        self.cuts = cuts
+        self.cut_time = cut_time
 
     # -- data --------------------------------------------------------------------------
     def _items(self, X: Any, fit: bool) -> tuple[np.ndarray, list[str], list[str] | None]:
@@ -177,11 +186,19 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> "ChecklistClassifier":
         """Build and solve the IP; sets items_, M_ and result_."""
-        for attr in ("items_", "item_indices_", "M_"):
+        for attr in ("items_", "item_indices_", "M_", "cuts_"):
             self.__dict__.pop(attr, None)
         problem = self.build(X, y, groups)
         self.problem_ = problem
         v = problem.variables
+        self.cuts_ = None
+        rounds = self._cut_rounds()
+        if rounds:
+            from .checklist_cuts import separate_pair_cuts
+
+            self.cuts_ = separate_pair_cuts(problem.model, problem.data.X[problem.keep],
+                                            problem.data.sign[problem.keep], rounds=rounds,
+                                            time_limit=self._cut_budget())
         start = None
         if self.warm_start:
             from .warmstart import greedy_checklist
@@ -194,13 +211,13 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                 pred = problem.data.X[:, items].sum(axis=1) >= M
                 wrong = np.where(problem.data.sign > 0, ~pred, pred)
                 start = {v.use: use, v.M: np.array([float(M)]), v.errors: wrong.astype(float)}
-        result = self._solve(problem, start)
+        result = self._solve(problem, start, spent=self.cuts_.seconds if self.cuts_ is not None else 0.0)
         if result.status.has_solution:
             use = np.asarray(result[v.use]).ravel() > 0.5
             self.item_indices_ = np.flatnonzero(use)
             self.items_ = [self._names[j] for j in self.item_indices_]
             self.M_ = int(round(float(np.asarray(result[v.M]).ravel()[0])))
-        self.result_ = result
+        self.result_ = self._round_bound(result, problem.grid_extras())
         return self
 
     # -- prediction --------------------------------------------------------------------

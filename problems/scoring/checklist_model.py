@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +66,14 @@ class ChecklistProblem:
     cost_weight: np.ndarray    # objective weight per distinct row
     eps: float
     M_bounds: tuple[int, int]
+    objective: Any = None      # the built objective (grid rounding needs it unchanged)
+
+    def grid_extras(self) -> list[tuple[float, float]]:
+        """(g_min, g_max) = (eps k, eps k) per number k of items: objective = integer cost +
+        eps k (`grid.py`). Empty (no rounding) if a hook replaced the objective."""
+        if self.objective is None or self.model.objective is not self.objective:
+            return []
+        return [(self.eps * k, self.eps * k) for k in range(min(self.spec.max_items, self.data.X.shape[1]) + 1)]
 
 
 def cost_weights(data: MergedRows, cost: str) -> np.ndarray:
@@ -151,7 +160,7 @@ def build_checklist(data: MergedRows, spec: ChecklistSpec, item_names: list[str]
     eps = 1.0 / (N + 1)
     m.minimize(cw @ z + eps * use.sum())
     return ChecklistProblem(m, ChecklistVariables(m, use, Mv, z, list(item_names)), data, spec, rows, cw, eps,
-                            (Mlo, Mhi))
+                            (Mlo, Mhi), m.objective)
 
 
 def evaluate(problem: ChecklistProblem, items: np.ndarray, M: int) -> tuple[float, float]:

@@ -99,11 +99,19 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     class_weight (None, 'balanced', {label: w}), margin (a right answer needs
     y * score >= margin), backend, time_limit, rel_gap (0: prove optimality),
     constraints (callable(model, variables) adding operational constraints, see
-    `SLIMVariables`), warm_start, merge_duplicates, threads, verbose, feature_names.
+    `SLIMVariables`), warm_start, merge_duplicates, threads, verbose, feature_names,
+    cuts (True: before solving, add non-separability cuts proved by exact Farkas multipliers,
+    `cuts.py`, in up to 30 LP rounds; an int: that many rounds; False: none; they keep the
+    optimum and raise the bound), cut_time (seconds for the cut loop, a safety cap: it also
+    stops when a round finds no violated cut; None: min(10, max(2, time_limit / 5))).
+
+    The reported bound is rounded up to the grid of attainable objective values (errors are
+    integers, `grid.py`); the status becomes OPTIMAL when that bound reaches the incumbent.
 
     Fitted: classes_, coef_ (ints, one per feature), intercept_, result_ (optlib Result:
     status, objective, bound, gap), objective_ (training error rate + C0 * L0 of the
-    incumbent), n_errors_, problem_ (the built SLIMProblem, for inspection).
+    incumbent), n_errors_, problem_ (the built SLIMProblem, for inspection), cuts_ (the
+    `cuts.HullCuts` added, None when cuts=False).
     """
 
     _model_attr, _model_word = "coef_", "scoring system"
@@ -114,7 +122,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  margin: float = 1e-3, backend: str = "auto", time_limit: float | None = None,
                  rel_gap: float | None = 0.0, constraints: Callable | None = None, warm_start: bool = True,
                  merge_duplicates: bool = True, threads: int | None = None, verbose: bool = False,
-                 feature_names: list[str] | None = None):
+                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None):
         self.C0 = C0
         self.coef_bounds = coef_bounds
         self.intercept_bounds = intercept_bounds
@@ -131,6 +139,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.verbose = verbose
         self.feature_names = feature_names
+        self.cuts = cuts
+        self.cut_time = cut_time
 
     # -- fitting -----------------------------------------------------------------------
     def _check_params(self, d: int) -> int:
@@ -185,10 +195,11 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
         """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc)."""
-        for attr in ("coef_", "intercept_", "objective_", "n_errors_"):
+        for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_"):
             self.__dict__.pop(attr, None)
         problem = self.build(X, y, sample_weight)
         self.problem_ = problem
+        self.cuts_ = self._add_cuts(problem)
         start, first = None, None
         if self.warm_start:
             from .warmstart import rounded_start
@@ -196,7 +207,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             first = rounded_start(problem)
             start = warm_values(problem, *first)
         warn_big_m(problem)
-        result = self._solve(problem, start)
+        result = self._solve(problem, start, spent=self.cuts_.seconds if self.cuts_ is not None else 0.0)
         v = problem.variables
         if result.status.has_solution:
             coef = np.round(np.asarray(result[v.coef], dtype=float)).astype(np.int64).ravel()
@@ -205,8 +216,22 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             if result.status is not Status.OPTIMAL and first is not None:
                 result, (coef, b) = keep_better(problem, result, (coef, b), first)
             self._set_model(problem, coef, b)
-        self.result_ = result
+        self.result_ = self._round_bound(result, problem.grid_extras())
         return self
+
+    def _add_cuts(self, problem: SLIMProblem):
+        """Run the non-separability cut loop of `cuts.py` on the built model (or None)."""
+        rounds = self._cut_rounds()
+        if not rounds or problem.variables.rows.size == 0:
+            return None
+        from .cuts import separate_hull_cuts
+
+        budget = self._cut_budget()
+        keep = problem.variables.rows
+        used = "used" if problem.max_features < problem.data.X.shape[1] else None
+        free = np.flatnonzero((problem.lo != 0) | (problem.hi != 0))   # columns that may be nonzero
+        return separate_hull_cuts(problem.model, problem.data.X[keep], problem.data.sign[keep], used=used,
+                                  columns=free, rounds=rounds, time_limit=budget)
 
     def _set_model(self, problem: SLIMProblem, coef: np.ndarray, intercept: int) -> None:
         self.coef_, self.intercept_ = coef, intercept

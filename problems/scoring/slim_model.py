@@ -76,10 +76,25 @@ class SLIMProblem:
     dropped_right: int          # number of distinct rows every model classifies right
     conflicts: int
     tiebreak_max: float = 0.0   # largest value of the tie-break terms over the box
+    l1_top: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))  # [k]: largest L1 with k features
+    objective: Any = field(repr=False, default=None)   # the built objective (rounding needs it unchanged)
+
+    def grid_extras(self, main: bool = False) -> list[tuple[float, float]]:
+        """(g_min, g_max) per number k of features of the objective's non-integer part (`grid`):
+        objective = errors + (C0' + eps0) k + eps1 L1 with k <= L1 <= l1_top[k]; main=True:
+        the part of F = errors + C0' k. Empty (no rounding) if a hook replaced the objective."""
+        if self.objective is None or self.model.objective is not self.objective:
+            return []
+        c, tb = self.c0_units, self.tiebreak
+        return [((c if main else c + tb.eps0 + tb.eps1) * k, (c + tb.eps0) * k + tb.eps1 * float(self.l1_top[k]))
+                for k in range(self.max_features + 1)]
 
     def main_bound(self, bound: float) -> float:
-        """A lower bound on min F (no tie-break) from a bound of the full objective."""
-        return bound - self.tiebreak_max
+        """A lower bound on min F (no tie-break) from a bound of the full objective, rounded
+        up to the grid of values F takes (`grid.grid_round`)."""
+        from .grid import grid_min
+
+        return max(bound - self.tiebreak_max, grid_min(bound, self.grid_extras(main=True)))
 
 
 def box_extremes(X: np.ndarray, sign: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -172,8 +187,9 @@ def build_slim(data: MergedRows, lo: np.ndarray, hi: np.ndarray, intercept_bound
     m.minimize(data.weight[keep].astype(float) @ z + (c0_units + tb.eps0) * used.sum()
                + tb.eps1 * abs_coef.sum() + always)
     vars_ = SLIMVariables(m, coef, intercept, used, abs_coef, z, list(feature_names), keep)
+    top = np.concatenate([[0.0], np.cumsum(np.sort(amax.astype(float))[::-1])])[:K + 1]
     return SLIMProblem(m, vars_, data, lo, hi, (blo, bhi), K, margin, c0_units, tb, big_m, always,
-                       int(right.sum()), len(pairs), tb.eps0 * K + tb.eps1 * l1_max)
+                       int(right.sum()), len(pairs), tb.eps0 * K + tb.eps1 * l1_max, top, m.objective)
 
 
 def warm_values(problem: SLIMProblem, coef: np.ndarray, intercept: int) -> dict[Any, np.ndarray]:
