@@ -43,6 +43,8 @@ def main() -> None:
     ap.add_argument("--n2ro-time-limit", type=float, default=120.0)
     ap.add_argument("--eval-time-limit", type=float, default=600.0)
     ap.add_argument("--model", default="knapsack", help="'knapsack' (pretrained) or a saved model path")
+    ap.add_argument("--candidates", type=int, default=1,
+                    help="> 1: exact post-step over that many candidate x's (pure ML-CCG answer reported too)")
     ap.add_argument("--skip-n2ro", action="store_true", help="run only the exact CCG")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -51,7 +53,8 @@ def main() -> None:
     ref = read_csv(data / "knapsack_neur2ro_reference.csv", "inst")
     model = None
     if not args.skip_n2ro:
-        model = Neur2RO.pretrained(args.model) if args.model == "knapsack" else Neur2RO.load(args.model)
+        kw = {"n_candidates": args.candidates}
+        model = Neur2RO.pretrained(args.model, **kw) if args.model == "knapsack" else Neur2RO.load(args.model, **kw)
     rows = []
     for n in args.sizes:
         for path in pick(n, args.per_size, data / "knapsack"):
@@ -67,6 +70,10 @@ def main() -> None:
                            n2ro_predicted=r.predicted_value, n2ro_time=r.timings["solve"],
                            n2ro_eval_time=r.timings["evaluation"], n2ro_iterations=r.iterations,
                            n2ro_status=r.status, n2ro_rel_err=(best - r.exact_value) / best)
+                if args.candidates > 1:     # pure ML-CCG answer vs the exact post-step over the candidates
+                    row.update(n2ro_ml_value=r.ml_exact_value, n2ro_ml_rel_err=(best - r.ml_exact_value) / best,
+                               n2ro_candidates=len(r.candidates), n2ro_candidate_time=r.timings["candidates"],
+                               n2ro_post_time=r.timings["solve"] + r.timings["candidates"] + r.timings["evaluation"])
             if path.name in ref:
                 pv = float(ref[path.name]["n2ro_obj"])
                 row.update(paper_value=pv, paper_time=float(ref[path.name]["n2ro_time"]),
@@ -76,8 +83,12 @@ def main() -> None:
                 row.update(ccg_value=c.value, ccg_bound=c.bound, ccg_gap=c.gap, ccg_status=c.status.name,
                            ccg_time=c.time, ccg_iterations=c.iterations, ccg_rel_err=(best - c.value) / best)
             rows.append(row)
-            ours = (f"ours {row['n2ro_value']:10.2f} ({100 * row['n2ro_rel_err']:6.2f}%, {row['n2ro_time']:5.1f} s)"
+            ours = (f"ours {row['n2ro_value']:10.2f} ({100 * row['n2ro_rel_err']:6.2f}%, {row['n2ro_time']:5.1f} s"
+                    f" + eval {row['n2ro_eval_time']:5.1f} s, {row['n2ro_iterations']} it {row['n2ro_status']})"
                     if model is not None else "")
+            if "n2ro_ml_value" in row:
+                ours += (f" [pure ML-CCG {row['n2ro_ml_value']:10.2f} ({100 * row['n2ro_ml_rel_err']:6.2f}%), "
+                         f"{row['n2ro_candidates']} candidates, post-step total {row['n2ro_post_time']:5.1f} s]")
             print(f"{path.name:45s} best {best:10.2f}  {ours}  paper {row.get('paper_value', float('nan')):10.2f}"
                   + (f"  CCG {row['ccg_value']:10.2f} bound {row['ccg_bound']:10.2f} {row['ccg_status']} "
                      f"{row['ccg_time']:.0f} s" if "ccg_value" in row else ""), flush=True)
@@ -89,6 +100,7 @@ def main() -> None:
         if not rs:
             continue
         e = [r["n2ro_rel_err"] for r in rs if "n2ro_rel_err" in r] or [float("nan")]
+
         pe = [r["paper_rel_err"] for r in rs if "paper_rel_err" in r]
         pt = [r["paper_time"] for r in rs if "paper_time" in r]
         cs = [r for r in rs if "ccg_value" in r]
@@ -99,6 +111,23 @@ def main() -> None:
               f"{statistics.mean(r.get('n2ro_time', float('nan')) for r in rs):.1f} | "
               f"{100 * statistics.median(pe) if pe else float('nan'):.2f}% | "
               f"{statistics.mean(pt) if pt else float('nan'):.1f} | {ccg_cols} |")
+    done = [r for r in rows if "n2ro_rel_err" in r]
+    if done:
+        e = [r["n2ro_rel_err"] for r in done]
+        print(f"\nall {len(done)}: median rel. err. {100 * statistics.median(e):.2f}%, mean {100 * statistics.mean(e):.2f}%, "
+              f"mean time {statistics.mean(r['n2ro_time'] for r in done):.1f} s (ML-CCG), "
+              f"mean exact evaluation {statistics.mean(r['n2ro_eval_time'] for r in done):.1f} s")
+        ml = [r for r in done if "n2ro_ml_rel_err" in r]
+        if ml:
+            for n in args.sizes:
+                rs = [r for r in ml if r["n"] == n]
+                if rs:
+                    print(f"  n={n}: pure ML-CCG median {100 * statistics.median(r['n2ro_ml_rel_err'] for r in rs):.2f}%"
+                          f", post-step median {100 * statistics.median(r['n2ro_rel_err'] for r in rs):.2f}%, "
+                          f"post-step mean total time {statistics.mean(r['n2ro_post_time'] for r in rs):.1f} s")
+            print(f"pure ML-CCG: median {100 * statistics.median(r['n2ro_ml_rel_err'] for r in ml):.2f}%, "
+                  f"mean {100 * statistics.mean(r['n2ro_ml_rel_err'] for r in ml):.2f}%; post-step total time mean "
+                  f"{statistics.mean(r['n2ro_post_time'] for r in ml):.1f} s")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rows": rows, "args": vars(args), "date": time.ctime()}, indent=1))

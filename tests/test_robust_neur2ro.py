@@ -68,7 +68,7 @@ def test_solve_returns_exactly_evaluated_x(tiny_model):
     assert res.exact_upper >= res.exact_value - 1e-6
     assert np.isfinite(res.predicted_value) and res.iterations >= 1
     assert set(res.timings) == {"solve", "evaluation"}
-    assert res.status in ("converged", "repeated_scenario", "iteration_limit", "time_limit")
+    assert res.status in ("converged", "adversary_limit", "repeated_scenario", "iteration_limit", "time_limit")
 
 
 def test_bad_input(tiny_model, tmp_path):
@@ -109,3 +109,137 @@ def test_pretrained_capital_budgeting():
     res = model.solve(inst, time_limit=20, eval_time_limit=20)
     assert 1.5 * inst.c_bar @ res.x <= inst.budget + 1e-9
     assert res.exact_value is not None and res.exact_upper >= res.exact_value - 1e-6
+
+
+# -- v2 features, x-xi interaction, guided samples, exact DP labels, candidate post-step ---------------
+
+@pytest.fixture(scope="module")
+def v2_model():
+    insts = [generate_knapsack(n, correlation=c, seed=s, integral=True)
+             for s, (n, c) in enumerate(((6, "UN"), (8, "ASC"), (7, "WC"), (9, "SC")))]
+    data = collect_data(insts, n_first_stage=5, n_scenarios=6, seed=2, progress=False, sampling="guided")
+    return Neur2RO("knapsack", epochs=40, batch_size=32, seed=0, feature_version=2, interaction=True,
+                   sampling="guided").fit(data=data)
+
+
+def test_dp_labels_equal_the_recourse_mip():
+    inst = generate_knapsack(12, correlation="WC", delta=1.0, seed=4, integral=True)
+    assert inst.integral() and not generate_knapsack(12, seed=4).integral()
+    rng = np.random.default_rng(3)
+    for x in inst.guided_first_stage(4, rng):
+        xis = inst.guided_scenarios(x, 5, rng)
+        dp = inst.recourse_values(x, xis)
+        mip = [inst.recourse(x, xi, rel_gap=1e-9, method="mip")[0] for xi in xis]
+        assert dp == pytest.approx(mip, rel=1e-9, abs=1e-6)
+        for xi, v in zip(xis, mip):                   # the DP's plan is feasible and optimal
+            val, ub, (y, r) = inst.recourse(x, xi, method="dp")
+            assert val == ub == pytest.approx(v, rel=1e-9, abs=1e-6)
+            assert inst.c @ y + inst.t @ r <= inst.C and np.all(r <= y) and np.all(y <= x)
+            assert inst.plan_value(xi, (y, r)) == pytest.approx(val)
+    frac = generate_knapsack(7, seed=1)       # fractional weights: MIP per scenario
+    x = np.ones(7)
+    xis = frac.random_scenarios(3, rng)
+    assert frac.recourse_values(x, xis) == pytest.approx([frac.recourse(x, xi)[0] for xi in xis])
+    with pytest.raises(ValueError, match="integral"):
+        frac.recourse(x, xis[0], method="dp")
+    with pytest.raises(ValueError, match="method"):
+        inst.recourse(x[:0].tolist() + [1.0] * 12, xis[0][:0].tolist() + [0.0] * 12, method="bb")
+
+
+def test_v2_features_and_guided_samples():
+    inst = generate_knapsack(15, correlation="ASC", seed=3, integral=True)
+    f = inst.item_features(2)
+    assert f.shape == (15, 11) and np.all(np.isfinite(f))
+    assert f[:, 0].sum() == pytest.approx(inst.c.sum() / inst.C)          # shares: sum x c/C = capacity use
+    assert f[:, 2].sum() == pytest.approx(1.0)                             # f_i / sum f
+    assert inst.item_features(1).shape == (15, 6)
+    with pytest.raises(ValueError, match="feature version"):
+        inst.item_features(3)
+    with pytest.raises(ValueError, match="version must be 1"):
+        generate_capital_budgeting(4, seed=0).item_features(2)
+    rng = np.random.default_rng(0)
+    xs = inst.guided_first_stage(9, rng)
+    assert xs.shape == (9, 15) and set(np.unique(xs)) <= {0.0, 1.0}
+    greedy = xs[3:]                                                         # the non-uniform two thirds
+    assert np.all(greedy @ inst.c <= 1.6 * inst.C + inst.c.max())
+    for x in xs:
+        for xi in inst.guided_scenarios(x, 4, rng):
+            inst.check_xi(xi)
+
+
+def test_v2_model_shapes_predictions_and_roundtrip(v2_model, tmp_path):
+    assert v2_model.config_["item_features"] == 11 and v2_model.config_["xi_x_interaction"]
+    inst = generate_knapsack(10, seed=8, integral=True)
+    rng = np.random.default_rng(1)
+    x, xi = inst.guided_first_stage(2, rng)[1], inst.random_scenarios(1, rng)[0]
+    # numpy forward (used in the MIPs) equals the torch module
+    arrays = to_arrays({"instances": [inst], "samples": [(0, x, xi, 0.0)]}, v2_model.scaler_, compact=True)
+    torch_v = value_net.predict(v2_model.net_, arrays)[0] * inst.value_scale() * v2_model.scaler_["target_scale"]
+    assert v2_model.predict(inst, x, xi) == pytest.approx(torch_v, rel=1e-4)
+    v2_model.save(tmp_path / "v2")
+    back = Neur2RO.load(tmp_path / "v2")
+    assert back.feature_version == 2 and back.interaction and back.scaler_["feature_version"] == 2
+    assert back.predict(inst, x, xi) == v2_model.predict(inst, x, xi)
+
+
+def test_greedy_scenario_is_a_local_minimum_in_the_set(v2_model):
+    inst = generate_knapsack(12, seed=9, budget_factor=0.2, integral=True)
+    feats = v2_model._feats(inst)
+    x = inst.guided_first_stage(2, np.random.default_rng(0))[1]
+    xi = v2_model._greedy_knapsack_scenario(inst, feats, x)
+    inst.check_xi(xi)
+    assert xi.sum() == pytest.approx(inst.gamma)
+    v = v2_model.predict(inst, x, xi)
+    on, off = np.flatnonzero(xi == 1), np.flatnonzero(xi == 0)
+    for i in on:
+        for j in off:
+            nb = xi.copy()
+            nb[i], nb[j] = 0.0, 1.0
+            assert v2_model.predict(inst, x, nb) >= v - 1e-6 * max(1.0, abs(v))
+
+
+def test_candidate_post_step_returns_the_best_exact_candidate(v2_model):
+    v2_model.n_candidates = 3
+    try:
+        inst = generate_knapsack(8, seed=21, integral=True)
+        res = v2_model.solve(inst, time_limit=60)
+    finally:
+        v2_model.n_candidates = 1
+    assert 1 <= len(res.candidates) <= 3 and "candidates" in res.timings
+    keys = {c["x"].astype(int).tobytes() for c in res.candidates}
+    assert len(keys) == len(res.candidates)                                 # distinct x's
+    for c in res.candidates:
+        assert c["exact_value"] == pytest.approx(inst.worst_case(c["x"]).lower, rel=1e-6)
+    assert res.exact_value == max(c["exact_value"] for c in res.candidates)
+    assert res.ml_exact_value == res.candidates[0]["exact_value"]
+    assert np.array_equal(res.ml_x, res.candidates[0]["x"])
+    assert res.exact_value >= res.ml_exact_value
+
+
+def test_training_time_limit_and_bad_options():
+    with pytest.raises(ValueError, match="sampling"):
+        Neur2RO("knapsack", sampling="grid")
+    with pytest.raises(ValueError, match="feature_version"):
+        Neur2RO("capital_budgeting", feature_version=2)
+    with pytest.raises(ValueError, match="n_candidates"):
+        Neur2RO("knapsack", n_candidates=0)
+    with pytest.raises(ValueError, match="sampling"):
+        collect_data([generate_knapsack(5, seed=0)], sampling="grid")
+    insts = [generate_knapsack(6, seed=s, integral=True) for s in range(2)]
+    data = collect_data(insts, n_first_stage=3, n_scenarios=4, progress=False)
+    m = Neur2RO("knapsack", epochs=10_000, patience=None, batch_size=8, train_time_limit=0.5).fit(data=data)
+    assert m.history_["stopped"] == "time_limit" and m.history_["epochs"] < 10_000
+
+
+def test_time_limited_run_returns_the_best_rated_visited_x(v2_model, monkeypatch):
+    """At a time limit the pure answer is the visited x of best network value over all scenarios found."""
+    inst = generate_knapsack(9, seed=5, integral=True)
+    rng = np.random.default_rng(4)
+    visited = list(inst.guided_first_stage(6, rng))
+    scenarios = [inst.initial_scenario()] + list(inst.guided_scenarios(visited[0], 3, rng))
+    monkeypatch.setattr(v2_model, "_ml_ccg", lambda *a: (visited[-1], "time_limit", 6, 0.0, scenarios, visited))
+    res = v2_model.solve(inst, time_limit=30)
+    rating = [inst.first_stage_value(x) + min(v2_model.predict(inst, x, xi) for xi in scenarios) for x in visited]
+    assert np.array_equal(res.x, visited[int(np.argmax(rating))])
+    assert res.predicted_value == pytest.approx(max(rating), rel=1e-9)
+    assert res.status == "time_limit"

@@ -79,13 +79,13 @@ def test_bad_networks_are_rejected():
         embed_relu_network(m, x, [], np.zeros(2), np.ones(2))
 
 
-def random_parts(d=3, k=1, seed=0):
+def random_parts(d=3, k=1, seed=0, interaction=False):
     """A small set network with numpy weights, in the layout of solvers.neural.value_net."""
     def part(dims, last, s):
         layers = random_layers(dims, s)
         return layers, ["relu"] * (len(layers) - 1) + [last]
     return {"x_item": part((1 + d, 6, 4), "relu", seed), "x_post": part((4, 6, 3), "identity", seed + 1),
-            "xi_item": part((k + d, 6, 4), "relu", seed + 2), "xi_post": part((4, 6, 3), "identity", seed + 3),
+            "xi_item": part(((2 if interaction else 1) * k + d, 6, 4), "relu", seed + 2), "xi_post": part((4, 6, 3), "identity", seed + 3),
             "value": part((6, 5, 1), "identity", seed + 4)}
 
 
@@ -123,3 +123,48 @@ def test_check_parts_rejects_missing_part():
     del parts["value"]
     with pytest.raises(ValueError, match="keys"):
         set_network.check_parts(parts)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_interaction_network_pieces_match_numpy(seed):
+    """Scenario net on [u_i, x_i u_i, f_i]: main (x binary, xi fixed) and adversary (x fixed) MIPs are exact."""
+    parts = set_network.check_parts(random_parts(seed=seed, interaction=True))
+    rng = np.random.default_rng(10 + seed)
+    n = 5
+    feats = rng.uniform(0, 1, size=(n, 3))
+    x0 = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    xi0 = rng.uniform(0, 1, size=n)
+    assert set_network.interacts(parts, 1, 3)
+    target = set_network.value(parts, x0, feats, xi0[:, None])
+    inputs = np.column_stack([xi0, x0 * xi0, feats])           # what the scenario net must see
+    hu = forward(parts["xi_item"][0], inputs, parts["xi_item"][1]).sum(axis=0)
+    e_ref = set_network.post_outputs(parts, "xi_post", hu)[0]
+    assert np.allclose(set_network.xi_embedding_constant(parts, feats, xi0[:, None], x0), e_ref)
+    with pytest.raises(ValueError, match="pass x"):
+        set_network.xi_embedding_constant(parts, feats, xi0[:, None])
+    m = optlib.Model()
+    x = m.boolean(n, name="x")
+    m.add(x == x0)
+    ex, lo, hi = set_network.embed_x(m, parts, x, feats)
+    e, elo, ehi = set_network.embed_xi_fixed_scenario(m, parts, x, feats, xi0[:, None])
+    m.maximize(set_network.embed_value(m, parts, ex, lo, hi, e, elo, ehi))
+    assert m.solve("highs").objective == pytest.approx(target, abs=1e-6)
+    m = optlib.Model()
+    xi = m.continuous(n, lb=0, ub=1, name="xi")
+    m.add(xi == xi0)
+    exi, lo, hi = set_network.embed_xi(m, parts, [xi[i:i + 1] for i in range(n)], np.zeros((n, 1)),
+                                       np.ones((n, 1)), feats, x=x0)
+    e = set_network.x_embedding_constant(parts, x0, feats)
+    m.minimize(set_network.embed_value(m, parts, e, e, e, exi, lo, hi))
+    assert m.solve("highs").objective == pytest.approx(target, abs=1e-6)
+
+
+def test_interaction_changes_with_x_only_on_hit_items():
+    """Flipping x_i of an item the scenario does not hit (xi_i = 0) leaves the scenario part unchanged."""
+    parts = random_parts(seed=4, interaction=True)
+    feats = np.random.default_rng(0).uniform(0, 1, size=(4, 3))
+    u = np.array([[0.0], [1.0], [0.5], [0.0]])
+    x = np.array([1.0, 1.0, 0.0, 0.0])
+    base = set_network.xi_embedding_constant(parts, feats, u, x)
+    assert np.allclose(set_network.xi_embedding_constant(parts, feats, u, np.array([0.0, 1.0, 0.0, 1.0])), base)
+    assert not np.allclose(set_network.xi_embedding_constant(parts, feats, u, np.array([1.0, 0.0, 0.0, 0.0])), base)

@@ -212,8 +212,10 @@ class CapitalBudgetingInstance:
                          exact=upper - lower <= tol * max(1.0, abs(upper)))
 
     # -- features for the value network ------------------------------------------------------
-    def item_features(self) -> np.ndarray:
-        """Per-item features (n, 11): c_bar, r_bar, phi (4), psi (4), budget."""
+    def item_features(self, version: int = 1) -> np.ndarray:
+        """Per-item features (n, 11): c_bar, r_bar, phi (4), psi (4), budget (one version)."""
+        if version != 1:
+            raise ValueError(f"capital budgeting feature version must be 1, got {version!r}")
         return np.column_stack([self.c_bar, self.r_bar, self.phi, self.psi, np.full(self.n, self.budget)])
 
     def value_scale(self) -> float:

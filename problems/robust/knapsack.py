@@ -95,13 +95,26 @@ class KnapsackInstance:
 
     # -- second stage ----------------------------------------------------------------------
     def recourse(self, x: Any, xi: Any, backend: str = "highs", time_limit: float | None = None,
-                 rel_gap: float = 1e-7) -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
-        """Solve the recourse MIP at (x, xi) to `rel_gap`: (incumbent value, MIP upper bound, (y, r))."""
+                 rel_gap: float = 1e-7, method: str = "auto") -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
+        """Solve the recourse problem at (x, xi): (value, upper bound, (y, r)).
+
+        method 'mip': the recourse MIP on `backend` to `rel_gap`; 'dp': the exact dynamic programme over
+        the capacity (integral weights only, value = bound); 'auto': dp when the weights are integral and
+        C <= 10^6, the MIP otherwise.
+        """
+        if method not in ("auto", "mip", "dp"):
+            raise ValueError(f"method must be 'auto', 'mip' or 'dp', got {method!r}")
         x, xi = self.check_x(x), self.check_xi(xi)
         keep = np.flatnonzero(x > 0.5)
         y_full, r_full = np.zeros(self.n), np.zeros(self.n)
         if keep.size == 0:
             return 0.0, 0.0, (y_full, r_full)
+        if method == "dp" or (method == "auto" and self.integral() and self.C <= 1e6):
+            if not self.integral():
+                raise ValueError("method='dp' needs integral weights c, t and capacity C")
+            plan = self._dp_plan(keep, xi)
+            val = self.plan_value(xi, plan)
+            return val, val, plan
         m = optlib.Model("knapsack_recourse")
         y = m.boolean(keep.size, name="y")
         r = m.boolean(keep.size, name="r")
@@ -113,6 +126,33 @@ class KnapsackInstance:
         r_full[keep] = np.round(res[r])
         plan = (y_full, r_full)
         return self.plan_value(xi, plan), max(float(res.bound), self.plan_value(xi, plan)), plan
+
+    def _dp_plan(self, keep: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Optimal (y, r) at xi by the capacity DP of `recourse_values`, with the choices kept for backtracking."""
+        cap = int(self.C)
+        best = np.zeros(cap + 1)
+        choice = np.zeros((keep.size, cap + 1), dtype=np.int8)
+        for k, i in enumerate(keep):
+            c1, c2 = int(self.c[i]), int(self.c[i]) + int(self.t[i])
+            new = best.copy()
+            if c1 <= cap:
+                cand = best[:cap + 1 - c1] + self.f[i] - self.p_hat[i] * xi[i]
+                better = cand > new[c1:]
+                new[c1:][better], choice[k, c1:][better] = cand[better], 1
+            if c2 <= cap:
+                cand = best[:cap + 1 - c2] + self.f[i]
+                better = cand > new[c2:]
+                new[c2:][better], choice[k, c2:][better] = cand[better], 2
+            best = new
+        y, r = np.zeros(self.n), np.zeros(self.n)
+        w = cap
+        for k in range(keep.size - 1, -1, -1):
+            i, ch = keep[k], choice[k, w]
+            if ch:
+                y[i] = 1.0
+                r[i] = float(ch == 2)
+                w -= int(self.c[i]) + (int(self.t[i]) if ch == 2 else 0)
+        return y, r
 
     def add_scenario(self, m: optlib.Model, x: Any, xi: np.ndarray, tag: str) -> optlib.Expression:
         """Add a recourse copy for scenario xi to a main problem; returns its second-stage profit."""
@@ -148,6 +188,75 @@ class KnapsackInstance:
         """`count` random 0/1 vectors x, each with its own density uniform in [0, 1]."""
         dens = rng.uniform(0.0, 1.0, size=(count, 1))
         return (rng.random((count, self.n)) < dens).astype(float)
+
+    def guided_first_stage(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` 0/1 vectors near good decisions: a third uniform (`random_first_stage`), the rest greedy.
+
+        Greedy: items by a noisy profit density f_i (1 + 0.3 N(0,1)) / (c_i + t_i u_i), u_i ~ U(0,1), are
+        accepted until sum(c x) reaches rho C, rho ~ U(0.6, 1.5); then each item flips with probability 5 %.
+        """
+        out = np.zeros((count, self.n))
+        n_uniform = count // 3
+        out[:n_uniform] = self.random_first_stage(n_uniform, rng)
+        for k in range(n_uniform, count):
+            score = self.f * (1 + 0.3 * rng.standard_normal(self.n)) / (self.c + self.t * rng.random(self.n))
+            fill = np.cumsum(self.c[np.argsort(-score)])
+            m = int(np.searchsorted(fill, rng.uniform(0.6, 1.5) * self.C))
+            out[k, np.argsort(-score)[:m]] = 1.0
+            flip = rng.random(self.n) < 0.05
+            out[k, flip] = 1.0 - out[k, flip]
+        return out
+
+    def guided_scenarios(self, x: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` scenarios for first stage x: half `random_scenarios`, half spend Gamma on accepted items.
+
+        The targeted half picks accepted items (x_i = 1) with probability proportional to p_hat_i (items
+        with larger degradation first, as a worst case would), fractional remainder on the next one.
+        """
+        out = np.zeros((count, self.n))
+        n_rand = count - count // 2
+        out[:n_rand] = self.random_scenarios(n_rand, rng)
+        full = math.floor(self.gamma)
+        for k in range(n_rand, count):
+            w = (self.p_hat + 1e-9) * np.where(np.asarray(x) > 0.5, 1.0, 0.05)
+            order = rng.choice(self.n, size=self.n, replace=False, p=w / w.sum())
+            out[k, order[:full]] = 1.0
+            if full < self.n:
+                out[k, order[full]] = self.gamma - full
+        return out
+
+    def integral(self) -> bool:
+        """True when the weights c, t and the capacity C are integers (the published instances)."""
+        return bool(np.all(self.c == np.round(self.c)) and np.all(self.t == np.round(self.t))
+                    and float(self.C) == math.floor(self.C))
+
+    def recourse_values(self, x: Any, xis: Any, backend: str = "highs", rel_gap: float = 1e-7,
+                        time_limit: float | None = None) -> np.ndarray:
+        """Q(x, xi) for every row of `xis`: exact dynamic programme over the capacity for integral weights.
+
+        Each accepted item has three options (skip; produce: weight c_i, profit f_i - p_hat_i xi_i; produce
+        and repair: weight c_i + t_i, profit f_i), so  B_i(w) = max(B_{i-1}(w), B_{i-1}(w - c_i) + f_i -
+        p_hat_i xi_i, B_{i-1}(w - c_i - t_i) + f_i)  and Q = B_n(C), for all scenarios at once.  Instances
+        with fractional weights (or C > 10^6) use the recourse MIP per scenario (`recourse`).
+        """
+        x = self.check_x(x)
+        xis = np.atleast_2d(np.asarray(xis, dtype=float))
+        xis = np.array([self.check_xi(xi) for xi in xis])
+        if not self.integral() or self.C > 1e6:
+            return np.array([self.recourse(x, xi, backend, time_limit, rel_gap, method="mip")[0] for xi in xis])
+        cap = int(self.C)
+        best = np.zeros((xis.shape[0], cap + 1))
+        for i in np.flatnonzero(x > 0.5):
+            c1 = int(self.c[i])
+            c2 = c1 + int(self.t[i])
+            new = best.copy()
+            if c1 <= cap:
+                v1 = (self.f[i] - self.p_hat[i] * xis[:, i])[:, None]
+                np.maximum(new[:, c1:], best[:, :cap + 1 - c1] + v1, out=new[:, c1:])
+            if c2 <= cap:
+                np.maximum(new[:, c2:], best[:, :cap + 1 - c2] + self.f[i], out=new[:, c2:])
+            best = new
+        return best[:, cap].copy()
 
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
@@ -202,9 +311,26 @@ class KnapsackInstance:
                          exact=upper - lower <= tol * max(1.0, abs(upper)))
 
     # -- features for the value network ------------------------------------------------------
-    def item_features(self) -> np.ndarray:
-        """Per-item features (n, 6): c, p_bar, p_hat, f, t and the capacity C."""
-        return np.column_stack([self.c, self.p_bar, self.p_hat, self.f, self.t, np.full(self.n, self.C)])
+    def item_features(self, version: int = 1) -> np.ndarray:
+        """Per-item features of the value network.
+
+        version 1 (n, 6): c, p_bar, p_hat, f, t and the capacity C (raw units).
+        version 2 (n, 11), size-free: shares c_i/C, t_i/C, f_i/U, p_bar_i/U, p_hat_i/U (U = sum f, so that
+        sum_i x_i c_i/C is the capacity use and the target Q/U a sum of item shares), densities
+        log(1 + (f_i/U)/(c_i/C)), log(1 + (p_hat_i/U)/(c_i/C)), p_hat_i/f_i, log(1 + t_i/c_i), and the
+        instance's Gamma/n and C/sum(c).
+        """
+        if version == 1:
+            return np.column_stack([self.c, self.p_bar, self.p_hat, self.f, self.t, np.full(self.n, self.C)])
+        if version != 2:
+            raise ValueError(f"knapsack feature version must be 1 or 2, got {version!r}")
+        U, C = self.value_scale(), max(self.C, 1e-12)
+        sc, sf, sh = self.c / C, self.f / U, self.p_hat / U
+        eps = 1e-12
+        return np.column_stack([sc, self.t / C, sf, self.p_bar / U, sh, np.log1p(sf / np.maximum(sc, eps)),
+                                np.log1p(sh / np.maximum(sc, eps)), self.p_hat / np.maximum(self.f, eps),
+                                np.log1p(self.t / np.maximum(self.c, eps)), np.full(self.n, self.gamma / self.n),
+                                np.full(self.n, C / max(self.c.sum(), eps))])
 
     def value_scale(self) -> float:
         """sum(f): an upper bound on the recourse value, the unit of the network's target."""
@@ -304,12 +430,13 @@ def knapsack_files(directory: str | os.PathLike, n: int | list[int] | None = Non
 
 def generate_knapsack(n: int = 20, correlation: str = "UN", h: int = 40, delta: float = 0.5,
                       budget_factor: float = 0.15, R: int = 1000, H: int = 100,
-                      seed: int | np.random.Generator | None = None) -> KnapsackInstance:
+                      seed: int | np.random.Generator | None = None, integral: bool = False) -> KnapsackInstance:
     """Random instance with the generator of Arslan & Detienne (as used by Neur2RO).
 
     c ~ U(1, R), C = h/(H+1) sum(c); p_bar by `correlation` (UN: U(1,R), WC: c +- R/20,
     ASC: c + R/10 +- R/1000, SC: c + R/10); p_hat = p_bar U((1-delta)/2, (1+delta)/2);
     f = p_bar U(1.1, 1.5); repair weight t correlated like p_bar; Gamma = budget_factor n.
+    `integral`: round all data to integers, as in the published files (exact DP labels, `recourse_values`).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -344,5 +471,8 @@ def generate_knapsack(n: int = 20, correlation: str = "UN", h: int = 40, delta: 
     else:
         t = 0.5 * p_hat + c / 10
     t = np.maximum(t, 1.0)
+    if integral:
+        c, p_bar, p_hat, t, f, cap = (np.round(v) for v in (c, p_bar, p_hat, t, f, cap))
+        p_bar, t, c = np.maximum(p_bar, 1.0), np.maximum(t, 1.0), np.maximum(c, 1.0)
     name = f"gen_{correlation}_n{n}_R{R}_H{H}_h{h}_dev{budget_factor}_d{delta}"
     return KnapsackInstance(p_bar=p_bar, p_hat=p_hat, t=t, c=c, f=f, C=cap, gamma=budget_factor * n, name=name)

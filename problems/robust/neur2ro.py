@@ -10,6 +10,13 @@ then embedded as a MIP (`solvers.neural.set_network`):
 until the adversary finds no scenario below theta (relative 1e-4), repeats one, or `max_iter` rounds.
 The final x is evaluated exactly (`instance.worst_case`): `exact_value` is a certified lower bound on
 its worst-case value.  torch is needed to train and to load weights, not to solve.
+
+Beyond the paper (knapsack; all optional, the shipped knapsack model uses them): size-free item
+features (`feature_version=2`: capacity and value shares, densities), a scenario net that sees which
+accepted items a scenario hits (`interaction=True`, still an exact MIP), training samples near greedy
+decisions and worst-case-like scenarios (`sampling='guided'`) labelled by an exact DP, a greedy +
+swap heuristic adversary tried before the MIP (`adversary='heuristic_first'`), and an exact post-step
+(`n_candidates` > 1) that evaluates several x's of the run exactly and keeps the best.
 """
 from __future__ import annotations
 
@@ -28,12 +35,12 @@ from solvers.neural import set_network
 
 from ._mip import check_time_limit, remaining, solve_mip
 from .capital_budgeting import generate_capital_budgeting
-from .data import collect_data, fit_scaler, to_arrays, value_unit
+from .data import collect_data, features, fit_scaler, to_arrays, value_unit
 from .knapsack import CORRELATIONS, generate_knapsack
 
 PROBLEMS = ("knapsack", "capital_budgeting")
 PRETRAINED_DIR = Path(__file__).with_name("pretrained")
-ITEM_FEATURES = {"knapsack": 6, "capital_budgeting": 11}
+FEATURE_VERSIONS = {"knapsack": {1: 6, 2: 11}, "capital_budgeting": {1: 11}}   # version -> item features
 XI_ITEM_INPUTS = {"knapsack": 1, "capital_budgeting": 2}
 
 
@@ -49,7 +56,14 @@ class Neur2ROResult:
     iterations: int
     scenarios: list
     timings: dict
-    status: str                     # 'converged', 'repeated_scenario', 'iteration_limit' or 'time_limit'
+    status: str                     # 'converged', 'adversary_limit' (no violated scenario found, not proven),
+    #                                 'repeated_scenario', 'iteration_limit' or 'time_limit'
+    # with n_candidates > 1 (exact post-step): every candidate x with its predicted and exact value;
+    # x / exact_value above are then the candidate of best exact value, ml_x / ml_exact_value the
+    # pure ML-CCG answer (its last main-problem x).
+    candidates: list = dataclasses.field(default_factory=list, repr=False)
+    ml_x: np.ndarray | None = None
+    ml_exact_value: float | None = None
 
     def summary(self) -> str:
         ev = "not evaluated" if self.exact_value is None else f"{self.exact_value:.4f}"
@@ -59,8 +73,8 @@ class Neur2ROResult:
                 f"({self.iterations} iterations, {self.timings.get('solve', 0):.1f} s, {self.status})")
 
 
-def random_instances(problem: str, count: int, sizes: Sequence[int], seed: int = 0) -> list:
-    """Random training instances with the paper's generator parameters."""
+def random_instances(problem: str, count: int, sizes: Sequence[int], seed: int = 0, integral: bool = False) -> list:
+    """Random training instances with the paper's generator parameters (`integral`: knapsack data rounded)."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(count):
@@ -68,7 +82,8 @@ def random_instances(problem: str, count: int, sizes: Sequence[int], seed: int =
         if problem == "knapsack":
             out.append(generate_knapsack(n, correlation=str(rng.choice(CORRELATIONS)), h=int(rng.choice([40, 80])),
                                          delta=float(rng.choice([0.1, 0.5, 1.0])),
-                                         budget_factor=float(rng.choice([0.1, 0.15, 0.2])), seed=rng))
+                                         budget_factor=float(rng.choice([0.1, 0.15, 0.2])), seed=rng,
+                                         integral=integral))
         else:
             out.append(generate_capital_budgeting(n, seed=rng))
     return out
@@ -81,7 +96,9 @@ class Neur2RO:
                  lr: float = 1e-3, batch_size: int = 256, n_first_stage: int = 10, n_scenarios: int = 20,
                  n_jobs: int = 1, device: str = "auto", backend: str = "highs", max_iter: int = 20,
                  adversary_time_limit: float = 30.0, patience: int | None = 25, seed: int = 0,
-                 verbose: bool = False):
+                 verbose: bool = False, sampling: str = "uniform", feature_version: int | None = None,
+                 interaction: bool = False, train_time_limit: float | None = None, n_candidates: int = 1,
+                 adversary: str = "heuristic_first"):
         if problem not in PROBLEMS:
             raise ValueError(f"problem must be one of {PROBLEMS}, got {problem!r}")
         self.problem = problem
@@ -99,14 +116,33 @@ class Neur2RO:
         self.patience = patience
         self.seed = seed
         self.verbose = verbose
+        if sampling not in ("uniform", "guided"):
+            raise ValueError(f"sampling must be 'uniform' or 'guided', got {sampling!r}")
+        if feature_version is not None and feature_version not in FEATURE_VERSIONS[problem]:
+            raise ValueError(f"feature_version for {problem!r} must be one of {sorted(FEATURE_VERSIONS[problem])}, "
+                             f"got {feature_version!r}")
+        if isinstance(n_candidates, bool) or not isinstance(n_candidates, int) or n_candidates < 1:
+            raise ValueError(f"n_candidates must be a positive integer, got {n_candidates!r}")
+        if adversary not in ("mip", "heuristic_first"):
+            raise ValueError(f"adversary must be 'mip' or 'heuristic_first', got {adversary!r}")
+        self.adversary = adversary
+        self.sampling = sampling
+        self.feature_version = feature_version
+        self.interaction = bool(interaction)
+        self.train_time_limit = check_time_limit(train_time_limit, "train_time_limit")
+        self.n_candidates = n_candidates
 
     # -- training -------------------------------------------------------------------------
     def _config(self) -> dict:
         from solvers.neural.value_net import check_config, default_config
 
-        cfg = default_config(ITEM_FEATURES[self.problem], XI_ITEM_INPUTS[self.problem])
+        cfg = default_config(FEATURE_VERSIONS[self.problem][self._feature_version()], XI_ITEM_INPUTS[self.problem])
+        cfg["xi_x_interaction"] = self.interaction
         cfg.update(self.architecture or {})
         return check_config(cfg)
+
+    def _feature_version(self) -> int:
+        return 1 if self.feature_version is None else int(self.feature_version)
 
     def fit(self, instances: Sequence[Any] | None = None, data: dict | None = None, n_instances: int = 100,
             sizes: Sequence[int] = (20, 30, 40, 50, 60, 70, 80)) -> "Neur2RO":
@@ -120,14 +156,14 @@ class Neur2RO:
                 if getattr(inst, "kind", None) != self.problem:
                     raise ValueError(f"instances must be {self.problem} instances, got {type(inst).__name__}")
             data = collect_data(instances, self.n_first_stage, self.n_scenarios, n_jobs=self.n_jobs,
-                                seed=self.seed, backend=self.backend, progress=self.verbose)
-        self.scaler_ = fit_scaler(data)
-        arrays = to_arrays(data, self.scaler_)
+                                seed=self.seed, backend=self.backend, progress=self.verbose, sampling=self.sampling)
+        self.scaler_ = fit_scaler(data, self._feature_version())
+        arrays = to_arrays(data, self.scaler_, compact=True)
         self.config_ = self._config()
         net = value_net.build(self.config_)
         self.history_ = value_net.train(net, arrays, epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
                                         device=self.device, seed=self.seed, verbose=self.verbose,
-                                        patience=self.patience)
+                                        patience=self.patience, time_limit=self.train_time_limit)
         self.history_["data_time"] = data["time"]
         self.history_["data_jobs"] = data["jobs"]
         self.net_ = net
@@ -141,7 +177,7 @@ class Neur2RO:
     def _feats(self, instance: Any) -> np.ndarray:
         if getattr(instance, "kind", None) != self.problem:
             raise ValueError(f"this model was trained for {self.problem!r} instances, got {type(instance).__name__}")
-        return instance.item_features() / np.asarray(self.scaler_["feature_scale"])
+        return features(instance, self.scaler_)
 
     def predict(self, instance: Any, x: Any, xi: Any) -> float:
         """Network estimate of the recourse value Q(x, xi) in the instance's units (numpy only)."""
@@ -151,7 +187,8 @@ class Neur2RO:
         return v * value_unit(instance, self.scaler_)
 
     # -- ML-driven CCG --------------------------------------------------------------------
-    def _main(self, instance: Any, feats: np.ndarray, scenarios: list, time_limit: float | None) -> tuple:
+    def _main(self, instance: Any, feats: np.ndarray, scenarios: list, time_limit: float | None,
+              exclude: list | None = None) -> tuple:
         m = optlib.Model("neur2ro_main")
         x = m.boolean(instance.n, name="x")
         instance.add_first_stage(m, x)
@@ -159,9 +196,12 @@ class Neur2RO:
         theta = m.continuous(name="theta")
         s = value_unit(instance, self.scaler_)
         for k, xi in enumerate(scenarios):
-            e = set_network.xi_embedding_constant(self.parts_, feats, instance.xi_item_views(xi))
-            m.add(theta <= s * set_network.embed_value(m, self.parts_, ex, lo, hi, e, e, e, name=f"v{k}"),
+            e, elo, ehi = set_network.embed_xi_fixed_scenario(m, self.parts_, x, feats, instance.xi_item_views(xi),
+                                                              name=f"xi{k}")
+            m.add(theta <= s * set_network.embed_value(m, self.parts_, ex, lo, hi, e, elo, ehi, name=f"v{k}"),
                   name=f"scenario{k}")
+        for k, xc in enumerate(exclude or []):      # no-good cuts: x differs from xc in at least one item
+            m.add((1 - xc) @ x + xc @ (1 - x) >= 1, name=f"exclude{k}")
         m.maximize(instance.first_stage_objective_expr(x) + theta)
         res = solve_mip(m, self.backend, time_limit, rel_gap=1e-4)
         return res, x
@@ -170,35 +210,135 @@ class Neur2RO:
         """The scenario of smallest network value among those found and random ones (a MIP start)."""
         rng = np.random.default_rng(self.seed)
         cands = list(scenarios) + list(instance.random_scenarios(64, rng))
+        if self.problem == "knapsack":
+            cands.append(self._greedy_knapsack_scenario(instance, feats, x))
         vals = [set_network.value(self.parts_, x, feats, instance.xi_item_views(c)) for c in cands]
         return np.asarray(cands[int(np.argmin(vals))], dtype=float)
 
+    def _greedy_knapsack_scenario(self, instance: Any, feats: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Greedy vertex of Xi for min_xi V(x, xi): floor(Gamma) times set xi_i = 1 on the item that lowers V most,
+        then best-improvement swaps (one degraded item for another) while V decreases.
+
+        The scenario net is item-separable (item i sees only xi_i), so the per-item outputs at xi_i = 0, 1 and
+        the remainder are computed once and every greedy step is one batched pass of the post-aggregation net.
+        """
+        n, gamma = instance.n, instance.gamma
+        full, rest = int(math.floor(gamma + 1e-9)), gamma - math.floor(gamma + 1e-9)
+        a0, a1, ar = (set_network.item_outputs(self.parts_, "xi_item", x, feats, np.full((n, 1), t))
+                      for t in (0.0, 1.0, rest))
+        ex = set_network.x_embedding_constant(self.parts_, x, feats)
+        xi, total = np.zeros(n), a0.sum(axis=0)
+
+        def values(sums: np.ndarray) -> np.ndarray:
+            exi = set_network.post_outputs(self.parts_, "xi_post", sums)
+            return set_network.post_outputs(self.parts_, "value", np.column_stack([np.tile(ex, (len(sums), 1)),
+                                                                                   exi]))[:, 0]
+        for step in range(min(full, n) + (1 if rest > 1e-9 else 0)):
+            delta = (a1 if step < full else ar) - a0
+            v = values(total[None] + delta)
+            v[xi > 0] = np.inf
+            i = int(np.argmin(v))
+            if not np.isfinite(v[i]):
+                break
+            xi[i] = 1.0 if step < full else rest
+            total = total + delta[i]
+        d1 = a1 - a0
+        for _ in range(2 * n):                        # best-improvement swaps of one fully degraded item
+            on, off = np.flatnonzero(xi == 1.0), np.flatnonzero(xi == 0.0)
+            if not on.size or not off.size:
+                break
+            cand = total[None, None] - d1[on][:, None] + d1[off][None, :]
+            v = values(cand.reshape(-1, total.size)).reshape(on.size, off.size)
+            k = int(np.argmin(v))
+            if v.flat[k] >= values(total[None])[0] - 1e-12:
+                break
+            i, j = on[k // off.size], off[k % off.size]
+            xi[i], xi[j] = 0.0, 1.0
+            total = cand[k // off.size, k % off.size]
+        return xi
+
     def _adversary(self, instance: Any, feats: np.ndarray, x: np.ndarray, scenarios: list,
-                   time_limit: float | None) -> tuple:
+                   time_limit: float | None, theta: float | None = None) -> tuple:
+        """min over Xi of the network at x: (scenario, value in network units, proven minimal) or None's.
+
+        With `adversary='heuristic_first'` and `theta` (network units), a heuristic scenario already below
+        theta is returned without the MIP (any violated scenario is a valid CCG cut); the MIP, warm-started
+        from that scenario, is solved otherwise.
+        """
+        xi0 = self._heuristic_scenario(instance, feats, x, scenarios)
+        if self.adversary == "heuristic_first" and theta is not None:
+            v0 = set_network.value(self.parts_, x, feats, instance.xi_item_views(xi0))
+            if v0 < theta - 1e-4 * max(1.0, abs(theta)):
+                return xi0, v0, False
         m = optlib.Model("neur2ro_adversary")
         xi = instance.add_xi(m)
-        xi0 = self._heuristic_scenario(instance, feats, x, scenarios)
         warm: dict = {xi: xi0}
         e = set_network.x_embedding_constant(self.parts_, x, feats)
         ulo, uhi = instance.xi_item_bounds()
         exi, lo, hi = set_network.embed_xi(m, self.parts_, instance.xi_item_exprs(xi), ulo, uhi, feats,
-                                           u_start=instance.xi_item_views(xi0), warm_start=warm)
-        e0 = set_network.xi_embedding_constant(self.parts_, feats, instance.xi_item_views(xi0))
+                                           u_start=instance.xi_item_views(xi0), warm_start=warm, x=x)
+        e0 = set_network.xi_embedding_constant(self.parts_, feats, instance.xi_item_views(xi0), x)
         m.minimize(set_network.embed_value(m, self.parts_, e, e, e, exi, lo, hi, start=np.concatenate([e, e0]),
                                            warm_start=warm))
         res = m.solve(backend=self.backend, time_limit=time_limit, rel_gap=1e-4, threads=1, warm_start=warm)
-        return res, xi
+        if not res.status.has_solution:
+            return None, None, False
+        return instance.check_xi(np.asarray(res[xi])), float(res.objective), res.status is optlib.Status.OPTIMAL
 
     def solve(self, instance: Any, time_limit: float | None = None, evaluate: bool = True,
               eval_time_limit: float | None = 600.0) -> Neur2ROResult:
-        """Neur2RO on one instance; `evaluate` adds the exact worst case of the returned x."""
+        """Neur2RO on one instance; `evaluate` adds the exact worst case of the returned x.
+
+        With `n_candidates` = k > 1 (exact post-step, after the ML loop): up to k distinct x's - the final
+        one, the earlier iterations' x's (best network value over the final scenarios first), then the
+        main problem re-solved with no-good cuts while time is left - are evaluated by the exact
+        adversary, and the best exact one is returned
+        (`ml_x`/`ml_exact_value` keep the pure ML-CCG answer).  `eval_time_limit` is per candidate.
+        """
         self._check_fitted()
         time_limit = check_time_limit(time_limit)
         eval_time_limit = check_time_limit(eval_time_limit, "eval_time_limit")
         feats = self._feats(instance)
         t0 = time.perf_counter()
         deadline = None if time_limit is None else t0 + time_limit
-        scenarios = [instance.initial_scenario()]
+        x, status, it, pred, scenarios, visited = self._ml_ccg(instance, feats, deadline)
+        if status == "time_limit" and x is not None:
+            # the last main problem may have stopped early: keep the visited x of best network value
+            # over all scenarios found (what a converged run's final main problem maximises)
+            x, pred = max(self._rated(instance, feats, scenarios, visited), key=lambda c: c[1])
+        t_solve = time.perf_counter() - t0
+        if x is None:       # the time limit came before the first main problem had a solution
+            return Neur2ROResult(x=None, predicted_value=math.nan, exact_value=None, exact_upper=None, exact=False,
+                                 iterations=it, scenarios=scenarios, timings={"solve": t_solve, "evaluation": 0.0},
+                                 status=status)
+        cands = [(x, pred)]
+        if self.n_candidates > 1:
+            cands += self._iteration_candidates(instance, feats, scenarios, visited, x)[:self.n_candidates - 1]
+            cands += self._more_candidates(instance, feats, scenarios, [c for c, _ in cands], deadline)
+        t_cand = time.perf_counter() - t0 - t_solve
+        t1 = time.perf_counter()
+        evals = []
+        if evaluate:
+            for xc, pc in cands:
+                wc = instance.worst_case(xc, backend=self.backend, time_limit=eval_time_limit)
+                evals.append({"x": xc, "predicted_value": pc, "exact_value": wc.lower, "exact_upper": wc.upper,
+                              "exact": wc.exact})
+        else:
+            evals = [{"x": xc, "predicted_value": pc, "exact_value": None, "exact_upper": None, "exact": False}
+                     for xc, pc in cands]
+        best = max(evals, key=lambda e: -math.inf if e["exact_value"] is None else e["exact_value"])
+        timings = {"solve": t_solve, "evaluation": time.perf_counter() - t1}
+        if self.n_candidates > 1:
+            timings["candidates"] = t_cand
+        return Neur2ROResult(x=best["x"], predicted_value=best["predicted_value"], exact_value=best["exact_value"],
+                             exact_upper=best["exact_upper"], exact=best["exact"], iterations=it,
+                             scenarios=scenarios, timings=timings, status=status,
+                             candidates=evals if self.n_candidates > 1 else [], ml_x=x,
+                             ml_exact_value=evals[0]["exact_value"])
+
+    def _ml_ccg(self, instance: Any, feats: np.ndarray, deadline: float | None) -> tuple:
+        """The ML-driven CCG loop: (x, status, iterations, predicted value, scenarios, main-problem x's)."""
+        scenarios, visited = [instance.initial_scenario()], []
         x, status, it, pred = None, "iteration_limit", 0, math.nan
         s = value_unit(instance, self.scaler_)
         while it < self.max_iter:
@@ -210,20 +350,20 @@ class Neur2RO:
                 status = "time_limit"
                 break
             x = np.round(res[xvar])
+            visited.append(x)
             theta = res.objective - instance.first_stage_value(x)
             lim = self.adversary_time_limit
             rem = remaining(deadline)
-            adv, xivar = self._adversary(instance, feats, x, scenarios,
-                                         lim if rem is None else max(min(lim, rem), 0.05))
-            if not adv.status.has_solution:
+            xi_new, v_net, proven = self._adversary(instance, feats, x, scenarios,
+                                            lim if rem is None else max(min(lim, rem), 0.05), theta=theta / s)
+            if xi_new is None:
                 status = "time_limit"
                 pred = instance.first_stage_value(x) + theta
                 break
-            xi_new = instance.check_xi(np.asarray(adv[xivar]))
-            v_new = s * float(adv.objective)
+            v_new = s * v_net
             pred = instance.first_stage_value(x) + min(theta, v_new)
             if v_new >= theta - 1e-4 * max(1.0, abs(theta)):
-                status = "converged"
+                status = "converged" if proven else "adversary_limit"   # no better scenario found / proven
                 break
             if any(np.allclose(xi_new, sc, atol=1e-6) for sc in scenarios):
                 status = "repeated_scenario"
@@ -232,20 +372,39 @@ class Neur2RO:
             if deadline is not None and time.perf_counter() >= deadline:
                 status = "time_limit"
                 break
-        t_solve = time.perf_counter() - t0
-        if x is None:       # the time limit came before the first main problem had a solution
-            return Neur2ROResult(x=None, predicted_value=math.nan, exact_value=None, exact_upper=None, exact=False,
-                                 iterations=it, scenarios=scenarios, timings={"solve": t_solve, "evaluation": 0.0},
-                                 status=status)
-        ev_lo = ev_hi = None
-        exact = False
-        t1 = time.perf_counter()
-        if evaluate:
-            wc = instance.worst_case(x, backend=self.backend, time_limit=eval_time_limit)
-            ev_lo, ev_hi, exact = wc.lower, wc.upper, wc.exact
-        return Neur2ROResult(x=x, predicted_value=pred, exact_value=ev_lo, exact_upper=ev_hi, exact=exact,
-                             iterations=it, scenarios=scenarios,
-                             timings={"solve": t_solve, "evaluation": time.perf_counter() - t1}, status=status)
+        return x, status, it, pred, scenarios, visited
+
+    def _rated(self, instance: Any, feats: np.ndarray, scenarios: list, xs: list) -> list:
+        """(x, first-stage value + min over `scenarios` of the network) for the distinct x's of `xs`."""
+        s = value_unit(instance, self.scaler_)
+        seen, out = set(), []
+        for xc in xs:
+            key = xc.astype(np.int8).tobytes()
+            if key not in seen:
+                seen.add(key)
+                v = min(set_network.value(self.parts_, xc, feats, instance.xi_item_views(xi)) for xi in scenarios)
+                out.append((xc, instance.first_stage_value(xc) + s * v))
+        return out
+
+    def _iteration_candidates(self, instance: Any, feats: np.ndarray, scenarios: list, visited: list,
+                              final: np.ndarray) -> list:
+        """The other distinct x's of the ML-CCG iterations, best first by the network's value over all scenarios."""
+        others = [xc for xc in visited if not np.array_equal(xc, final)]
+        return sorted(self._rated(instance, feats, scenarios, others), key=lambda c: -c[1])
+
+    def _more_candidates(self, instance: Any, feats: np.ndarray, scenarios: list, found: list,
+                         deadline: float | None) -> list:
+        """Up to n_candidates - 1 further x's: the main problem with no-good cuts on the x's found."""
+        out: list = []
+        found = list(found)
+        while len(found) < self.n_candidates and (deadline is None or time.perf_counter() < deadline):
+            res, xvar = self._main(instance, feats, scenarios, remaining(deadline), exclude=found)
+            if not res.status.has_solution:
+                break
+            xc = np.round(res[xvar])
+            found.append(xc)
+            out.append((xc, float(res.objective)))
+        return out
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> tuple[str, str]:
@@ -258,7 +417,8 @@ class Neur2RO:
         torch.save(self.net_.state_dict(), base + ".pt")
         meta = {"problem": self.problem, "config": self.config_, "scaler": self.scaler_,
                 "params": {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "n_first_stage", "n_scenarios",
-                                                         "max_iter", "adversary_time_limit", "patience", "seed")},
+                                                         "max_iter", "adversary_time_limit", "patience", "seed",
+                                                         "sampling", "feature_version", "interaction")},
                 "history": {k: v for k, v in getattr(self, "history_", {}).items() if k not in ("train", "val")}}
         with open(base + ".json", "w") as fh:
             json.dump(meta, fh, indent=1)
@@ -280,6 +440,8 @@ class Neur2RO:
             meta = json.load(fh)
         params = dict(meta.get("params", {}))
         params.update(kwargs)
+        params.setdefault("feature_version", meta["scaler"].get("feature_version", 1))
+        params.setdefault("interaction", bool(meta["config"].get("xi_x_interaction", False)))
         model = cls(problem=meta["problem"], architecture=meta["config"], **params)
         net = value_net.build(meta["config"])
         net.load_state_dict(torch.load(base + ".pt", map_location="cpu", weights_only=True))

@@ -5,6 +5,9 @@
 a_x, a_xi: per-item ReLU nets (shared over items, so any number of items), sum aggregation,
 phi_x, phi_xi: post-aggregation nets, rho: value head; f_i are the item features and
 u_i(xi) = A_i xi the item's view of the scenario (linear, so the MIP embedding stays exact).
+With config["xi_x_interaction"] the scenario net sees [u_i, x_i u_i, f_i]: which accepted items the
+scenario hits.  For fixed xi this is still affine in binary x per item, for fixed x linear in xi,
+so both the main problem and the adversary stay exact MIPs (an extension of the paper's network).
 torch is imported lazily: importing this module needs torch, `solvers.neural` does not.
 """
 from __future__ import annotations
@@ -35,6 +38,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict, got {type(config).__name__}")
     out = dict(config)
+    out["xi_x_interaction"] = bool(out.get("xi_x_interaction", False))
     for key in ("item_features", "xi_item_inputs"):
         if not isinstance(out.get(key), int) or out[key] < 0:
             raise ValueError(f"config[{key!r}] must be a nonnegative integer, got {out.get(key)!r}")
@@ -53,7 +57,8 @@ def layer_sizes(config: dict[str, Any]) -> dict[str, tuple[list[int], str]]:
     return {
         "x_item": ([1 + c["item_features"]] + c["x_item"], "relu"),
         "x_post": ([c["x_item"][-1]] + c["x_post"], "identity"),
-        "xi_item": ([c["xi_item_inputs"] + c["item_features"]] + c["xi_item"], "relu"),
+        "xi_item": ([(2 if c["xi_x_interaction"] else 1) * c["xi_item_inputs"] + c["item_features"]]
+                    + c["xi_item"], "relu"),
         "xi_post": ([c["xi_item"][-1]] + c["xi_post"], "identity"),
         "value": ([c["x_post"][-1] + c["xi_post"][-1]] + c["value"] + [1], "identity"),
     }
@@ -82,6 +87,8 @@ def build(config: dict[str, Any]) -> Any:
         def forward(self, x: Any, feats: Any, u: Any, mask: Any) -> Any:
             """x (B, n), feats (B, n, d), u (B, n, k) item views of xi, mask (B, n) -> values (B,)."""
             m = mask.unsqueeze(-1)
+            if self.config["xi_x_interaction"]:
+                u = torch.cat([u, x.unsqueeze(-1) * u], dim=-1)
             hx = (self.x_item(torch.cat([x.unsqueeze(-1), feats], dim=-1)) * m).sum(dim=1)
             hu = (self.xi_item(torch.cat([u, feats], dim=-1)) * m).sum(dim=1)
             z = torch.cat([self.x_post(hx), self.xi_post(hu)], dim=-1)
@@ -104,33 +111,37 @@ def export_numpy(net: Any) -> dict[str, tuple[list[tuple[np.ndarray, np.ndarray]
 
 def train(net: Any, data: dict[str, np.ndarray], epochs: int = 200, lr: float = 1e-3, batch_size: int = 256,
           device: str = "auto", seed: int = 0, verbose: bool = False, val_fraction: float = 0.1,
-          patience: int | None = None, threads: int | None = 1) -> dict[str, Any]:
+          patience: int | None = None, threads: int | None = 1, time_limit: float | None = None) -> dict[str, Any]:
     """Train by Adam on the mean squared error; returns the training history (losses, time, device).
 
     `data`: arrays x (N, n), feats (N, n, d), u (N, n, k), mask (N, n), y (N,), already scaled.
     The weights of the epoch with the lowest validation loss are kept; `patience`: stop after that many
     epochs without a better validation loss.  `threads`: torch CPU threads while training (restored
     afterwards; 1 is fastest for these small nets on a shared machine, None keeps torch's setting).
+    `time_limit`: stop after the epoch that passes this many seconds (the history says so).
     """
     torch = _torch()
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))
     try:
-        return _train(torch, net, data, epochs, lr, batch_size, device, seed, verbose, val_fraction, patience)
+        return _train(torch, net, data, epochs, lr, batch_size, device, seed, verbose, val_fraction, patience,
+                      time_limit)
     finally:
         torch.set_num_threads(saved_threads)
 
 
 def _train(torch: Any, net: Any, data: dict, epochs: int, lr: float, batch_size: int, device: str, seed: int,
-           verbose: bool, val_fraction: float, patience: int | None) -> dict[str, Any]:
+           verbose: bool, val_fraction: float, patience: int | None,
+           time_limit: float | None = None) -> dict[str, Any]:
     import time
 
     torch.manual_seed(seed)
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     net.to(device)
-    tensors = [torch.as_tensor(np.asarray(data[k]), dtype=torch.float32) for k in ("x", "feats", "u", "mask", "y")]
+    tensors = [torch.as_tensor(np.asarray(data[k]), dtype=torch.float32) for k in ("x", "u", "mask", "y")]
+    tensors.insert(1, _feats_source(torch, data))
     N = tensors[0].shape[0]
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(N, generator=gen)
@@ -147,6 +158,7 @@ def _train(torch: Any, net: Any, data: dict, epochs: int, lr: float, batch_size:
         for s in range(0, order.numel(), batch_size):
             idx = order[s:s + batch_size].to(device)
             xb, fb, ub, mb, yb = (t[idx] for t in dev)
+            fb = _gather(fb)
             opt.zero_grad()
             loss = torch.mean((net(xb, fb, ub, mb) - yb) ** 2)
             loss.backward()
@@ -157,7 +169,8 @@ def _train(torch: Any, net: Any, data: dict, epochs: int, lr: float, batch_size:
         with torch.no_grad():
             if n_val:
                 vi = val_idx.to(device)
-                vl = float(torch.mean((net(*(t[vi] for t in dev[:4])) - dev[4][vi]) ** 2))
+                xv, fv, uv, mv = (t[vi] for t in dev[:4])
+                vl = float(torch.mean((net(xv, _gather(fv), uv, mv) - dev[4][vi]) ** 2))
             else:
                 vl = hist["train"][-1]
         hist["val"].append(vl)
@@ -168,6 +181,9 @@ def _train(torch: Any, net: Any, data: dict, epochs: int, lr: float, batch_size:
             print(f"  epoch {ep + 1}/{epochs}: train mse {hist['train'][-1]:.5f} val mse {vl:.5f}", flush=True)
         if patience is not None and ep - best_ep >= patience:
             break
+        if time_limit is not None and time.perf_counter() - t0 >= time_limit:
+            hist["stopped"] = "time_limit"
+            break
     if best_state is not None:
         net.load_state_dict(best_state)
     net.to("cpu")
@@ -175,10 +191,35 @@ def _train(torch: Any, net: Any, data: dict, epochs: int, lr: float, batch_size:
     return hist
 
 
+class _Indexed:
+    """Per-sample item features as a table (instances, n, d) plus an instance index per sample (compact)."""
+
+    def __init__(self, table: Any, inst: Any):
+        self.table, self.inst = table, inst
+        self.shape = (inst.shape[0],) + tuple(table.shape[1:])
+
+    def __getitem__(self, idx: Any) -> "_Indexed":
+        return _Indexed(self.table, self.inst[idx])
+
+    def to(self, device: Any) -> "_Indexed":
+        return _Indexed(self.table.to(device), self.inst.to(device))
+
+
+def _feats_source(torch: Any, data: dict) -> Any:
+    if "feats" in data:
+        return torch.as_tensor(np.asarray(data["feats"]), dtype=torch.float32)
+    return _Indexed(torch.as_tensor(np.asarray(data["feats_table"]), dtype=torch.float32),
+                    torch.as_tensor(np.asarray(data["inst"]), dtype=torch.long))
+
+
+def _gather(f: Any) -> Any:
+    return f.table[f.inst] if isinstance(f, _Indexed) else f
+
+
 def predict(net: Any, data: dict[str, np.ndarray]) -> np.ndarray:
-    """Network outputs (scaled units) for arrays as in `train`."""
+    """Network outputs (scaled units) for arrays as in `train` (feats, or the compact feats_table + inst)."""
     torch = _torch()
     net.eval()
     with torch.no_grad():
-        args = [torch.as_tensor(np.asarray(data[k]), dtype=torch.float32) for k in ("x", "feats", "u", "mask")]
-        return net(*args).double().numpy()
+        x, u, mask = (torch.as_tensor(np.asarray(data[k]), dtype=torch.float32) for k in ("x", "u", "mask"))
+        return net(x, _gather(_feats_source(torch, data)), u, mask).double().numpy()
