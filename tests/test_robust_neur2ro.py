@@ -237,9 +237,29 @@ def test_time_limited_run_returns_the_best_rated_visited_x(v2_model, monkeypatch
     rng = np.random.default_rng(4)
     visited = list(inst.guided_first_stage(6, rng))
     scenarios = [inst.initial_scenario()] + list(inst.guided_scenarios(visited[0], 3, rng))
-    monkeypatch.setattr(v2_model, "_ml_ccg", lambda *a: (visited[-1], "time_limit", 6, 0.0, scenarios, visited))
+    monkeypatch.setattr(v2_model, "_ml_ccg",
+                        lambda *a: (visited[-1], "time_limit", 6, 0.0, scenarios, visited, True))
     res = v2_model.solve(inst, time_limit=30)
     rating = [inst.first_stage_value(x) + min(v2_model.predict(inst, x, xi) for xi in scenarios) for x in visited]
     assert np.array_equal(res.x, visited[int(np.argmax(rating))])
     assert res.predicted_value == pytest.approx(max(rating), rel=1e-9)
     assert res.status == "time_limit"
+
+
+@pytest.mark.parametrize("last_optimal", [False, True])
+def test_unfinished_last_main_problem_returns_the_best_rated_visited_x(v2_model, monkeypatch, last_optimal):
+    """A loop that stopped after a main problem cut short by its own limit ('adversary_limit' here) returns
+    the best-rated visited x; after an optimal last main problem it keeps that problem's x."""
+    inst = generate_knapsack(9, seed=5, integral=True)
+    rng = np.random.default_rng(4)
+    visited = list(inst.guided_first_stage(6, rng))
+    scenarios = [inst.initial_scenario()] + list(inst.guided_scenarios(visited[0], 3, rng))
+    rating = [inst.first_stage_value(x) + min(v2_model.predict(inst, x, xi) for xi in scenarios) for x in visited]
+    last = int(np.argmin(rating))
+    assert rating[last] < max(rating)           # the instance makes the two cases differ
+    monkeypatch.setattr(v2_model, "_ml_ccg",
+                        lambda *a: (visited[last], "adversary_limit", 6, 0.0, scenarios, visited, last_optimal))
+    res = v2_model.solve(inst, time_limit=30, evaluate=False)
+    want = visited[last] if last_optimal else visited[int(np.argmax(rating))]
+    assert np.array_equal(res.x, want)
+    assert res.status == "adversary_limit"

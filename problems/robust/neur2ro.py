@@ -301,10 +301,11 @@ class Neur2RO:
         feats = self._feats(instance)
         t0 = time.perf_counter()
         deadline = None if time_limit is None else t0 + time_limit
-        x, status, it, pred, scenarios, visited = self._ml_ccg(instance, feats, deadline)
-        if status == "time_limit" and x is not None:
-            # the last main problem may have stopped early: keep the visited x of best network value
-            # over all scenarios found (what a converged run's final main problem maximises)
+        x, status, it, pred, scenarios, visited, last_optimal = self._ml_ccg(instance, feats, deadline)
+        if x is not None and (status == "time_limit" or not last_optimal):
+            # the last main problem stopped early (time limit, or its own limit before optimality): keep
+            # the visited x of best network value over all scenarios found (what a converged run's final
+            # main problem maximises)
             x, pred = max(self._rated(instance, feats, scenarios, visited), key=lambda c: c[1])
         t_solve = time.perf_counter() - t0
         if x is None:       # the time limit came before the first main problem had a solution
@@ -337,8 +338,9 @@ class Neur2RO:
                              ml_exact_value=evals[0]["exact_value"])
 
     def _ml_ccg(self, instance: Any, feats: np.ndarray, deadline: float | None) -> tuple:
-        """The ML-driven CCG loop: (x, status, iterations, predicted value, scenarios, main-problem x's)."""
-        scenarios, visited = [instance.initial_scenario()], []
+        """The ML-driven CCG loop: (x, status, iterations, predicted value, scenarios, main-problem x's,
+        whether the last main problem was solved to optimality)."""
+        scenarios, visited, last_optimal = [instance.initial_scenario()], [], False
         x, status, it, pred = None, "iteration_limit", 0, math.nan
         s = value_unit(instance, self.scaler_)
         while it < self.max_iter:
@@ -351,6 +353,7 @@ class Neur2RO:
                 break
             x = np.round(res[xvar])
             visited.append(x)
+            last_optimal = res.status is optlib.Status.OPTIMAL
             theta = res.objective - instance.first_stage_value(x)
             lim = self.adversary_time_limit
             rem = remaining(deadline)
@@ -372,7 +375,7 @@ class Neur2RO:
             if deadline is not None and time.perf_counter() >= deadline:
                 status = "time_limit"
                 break
-        return x, status, it, pred, scenarios, visited
+        return x, status, it, pred, scenarios, visited, last_optimal
 
     def _rated(self, instance: Any, feats: np.ndarray, scenarios: list, xs: list) -> list:
         """(x, first-stage value + min over `scenarios` of the network) for the distinct x's of `xs`."""
