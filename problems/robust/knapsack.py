@@ -109,7 +109,7 @@ class KnapsackInstance:
         y_full, r_full = np.zeros(self.n), np.zeros(self.n)
         if keep.size == 0:
             return 0.0, 0.0, (y_full, r_full)
-        if method == "dp" or (method == "auto" and self.integral() and self.C <= 1e6):
+        if method == "dp" or (method == "auto" and self._dp_applies()):
             if not self.integral():
                 raise ValueError("method='dp' needs integral weights c, t and capacity C")
             plan = self._dp_plan(keep, xi)
@@ -127,25 +127,30 @@ class KnapsackInstance:
         plan = (y_full, r_full)
         return self.plan_value(xi, plan), max(float(res.bound), self.plan_value(xi, plan)), plan
 
-    def _dp_plan(self, keep: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Optimal (y, r) at xi by the capacity DP of `recourse_values`, with the choices kept for backtracking."""
+    def _dp(self, keep: np.ndarray, xis: np.ndarray, track: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """The capacity DP of `recourse_values` over the items `keep`, for every row of `xis` at once:
+        (B (scenarios, C + 1), the option chosen per item and capacity for the first scenario if `track`)."""
         cap = int(self.C)
-        best = np.zeros(cap + 1)
-        choice = np.zeros((keep.size, cap + 1), dtype=np.int8)
+        best = np.zeros((xis.shape[0], cap + 1))
+        choice = np.zeros((keep.size, cap + 1), dtype=np.int8) if track else None
         for k, i in enumerate(keep):
-            c1, c2 = int(self.c[i]), int(self.c[i]) + int(self.t[i])
+            c1 = int(self.c[i])
             new = best.copy()
-            if c1 <= cap:
-                cand = best[:cap + 1 - c1] + self.f[i] - self.p_hat[i] * xi[i]
-                better = cand > new[c1:]
-                new[c1:][better], choice[k, c1:][better] = cand[better], 1
-            if c2 <= cap:
-                cand = best[:cap + 1 - c2] + self.f[i]
-                better = cand > new[c2:]
-                new[c2:][better], choice[k, c2:][better] = cand[better], 2
+            for option, w, gain in ((1, c1, (self.f[i] - self.p_hat[i] * xis[:, i])[:, None]),
+                                    (2, c1 + int(self.t[i]), self.f[i])):
+                if w <= cap:
+                    cand = best[:, :cap + 1 - w] + gain
+                    if track:
+                        choice[k, w:][cand[0] > new[0, w:]] = option
+                    np.maximum(new[:, w:], cand, out=new[:, w:])
             best = new
+        return best, choice
+
+    def _dp_plan(self, keep: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Optimal (y, r) at xi: the DP of `_dp` with its choices backtracked from capacity C."""
+        _, choice = self._dp(keep, xi[None, :], track=True)
         y, r = np.zeros(self.n), np.zeros(self.n)
-        w = cap
+        w = int(self.C)
         for k in range(keep.size - 1, -1, -1):
             i, ch = keep[k], choice[k, w]
             if ch:
@@ -153,6 +158,10 @@ class KnapsackInstance:
                 r[i] = float(ch == 2)
                 w -= int(self.c[i]) + (int(self.t[i]) if ch == 2 else 0)
         return y, r
+
+    def _dp_applies(self) -> bool:
+        """Whether the exact capacity DP is used by default: integral weights and C <= 10^6."""
+        return self.integral() and self.C <= 1e6
 
     def add_scenario(self, m: optlib.Model, x: Any, xi: np.ndarray, tag: str) -> optlib.Expression:
         """Add a recourse copy for scenario xi to a main problem; returns its second-stage profit."""
@@ -242,21 +251,10 @@ class KnapsackInstance:
         x = self.check_x(x)
         xis = np.atleast_2d(np.asarray(xis, dtype=float))
         xis = np.array([self.check_xi(xi) for xi in xis])
-        if not self.integral() or self.C > 1e6:
+        if not self._dp_applies():
             return np.array([self.recourse(x, xi, backend, time_limit, rel_gap, method="mip")[0] for xi in xis])
-        cap = int(self.C)
-        best = np.zeros((xis.shape[0], cap + 1))
-        for i in np.flatnonzero(x > 0.5):
-            c1 = int(self.c[i])
-            c2 = c1 + int(self.t[i])
-            new = best.copy()
-            if c1 <= cap:
-                v1 = (self.f[i] - self.p_hat[i] * xis[:, i])[:, None]
-                np.maximum(new[:, c1:], best[:, :cap + 1 - c1] + v1, out=new[:, c1:])
-            if c2 <= cap:
-                np.maximum(new[:, c2:], best[:, :cap + 1 - c2] + self.f[i], out=new[:, c2:])
-            best = new
-        return best[:, cap].copy()
+        best, _ = self._dp(np.flatnonzero(x > 0.5), xis)
+        return best[:, int(self.C)].copy()
 
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
