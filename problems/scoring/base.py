@@ -29,8 +29,10 @@ class IPClassifierMixin:
     _model_word = ""     # "scoring system", "checklist"
     _relax = ""          # parameters to relax when infeasible
 
-    def _solve(self, problem: Any, start: dict | None, spent: float = 0.0) -> Result:
-        """Solve with the estimator's parameters; `spent` seconds (cut loops) come off time_limit."""
+    def _solve(self, problem: Any, start: dict | None) -> Result:
+        """Solve with the estimator's parameters; the cut loop's seconds (`cuts_`) come off time_limit."""
+        cuts = getattr(self, "cuts_", None)
+        spent = cuts.seconds if cuts is not None else 0.0
         limit = self.time_limit
         if limit is not None and spent > 0:
             limit = max(float(limit) - spent, min(float(limit), 1.0))

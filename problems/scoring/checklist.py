@@ -211,7 +211,7 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                 pred = problem.data.X[:, items].sum(axis=1) >= M
                 wrong = np.where(problem.data.sign > 0, ~pred, pred)
                 start = {v.use: use, v.M: np.array([float(M)]), v.errors: wrong.astype(float)}
-        result = self._solve(problem, start, spent=self.cuts_.seconds if self.cuts_ is not None else 0.0)
+        result = self._solve(problem, start)
         if result.status.has_solution:
             use = np.asarray(result[v.use]).ravel() > 0.5
             self.item_indices_ = np.flatnonzero(use)

@@ -207,7 +207,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             first = rounded_start(problem)
             start = warm_values(problem, *first)
         warn_big_m(problem)
-        result = self._solve(problem, start, spent=self.cuts_.seconds if self.cuts_ is not None else 0.0)
+        result = self._solve(problem, start)
         v = problem.variables
         if result.status.has_solution:
             coef = np.round(np.asarray(result[v.coef], dtype=float)).astype(np.int64).ravel()
