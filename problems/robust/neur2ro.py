@@ -60,7 +60,7 @@ class Neur2ROResult:
     #                                 'repeated_scenario', 'iteration_limit' or 'time_limit'
     # with n_candidates > 1 (exact post-step): every candidate x with its predicted and exact value;
     # x / exact_value above are then the candidate of best exact value, ml_x / ml_exact_value the
-    # pure ML-CCG answer (its last main-problem x).
+    # pure ML-CCG answer (the last main-problem x, or the best-rated visited x when the loop stopped early).
     candidates: list = dataclasses.field(default_factory=list, repr=False)
     ml_x: np.ndarray | None = None
     ml_exact_value: float | None = None
