@@ -4,7 +4,9 @@ Their IP has variables rho_0 (intercept), rho_j (points), alpha_j (used), beta_j
 error_i (one per sample) and totals; its objective is sum_i error_i + c0 sum_j alpha_j +
 eps sum_j beta_j in numbers of errors. `mps_point` maps a scoring system to a full point
 of that model, so the same system can be checked feasible there and its objective read in
-their units; `scoring_system` maps a solution of their model back.
+their units; `scoring_system` maps a solution of their model back. `mps_bound` turns our
+bound into a lower bound on their optimum (their value itself when ours is proved optimal
+and both objectives order models the same way).
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 import optlib
+from optlib import Result, Status
+
+from .slim_model import SLIMProblem
+from .tiebreak import min_positive_difference
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,23 @@ def scoring_system(inst: MPSInstance, x: np.ndarray) -> tuple[np.ndarray, int]:
     """(coef, intercept) of a point of the authors' model."""
     coef = np.array([round(x[inst.index(f"rho_{j + 1}")]) for j in range(inst.d)], dtype=np.int64)
     return coef, int(round(x[inst.index("rho_0")]))
+
+
+def mps_bound(inst: MPSInstance, problem: SLIMProblem, result: Result, objective: float) -> float:
+    """A lower bound on the authors' optimum, in their units, from our result on the same task.
+
+    Ours minimises F + eps0 L0 + eps1 L1, theirs G = F + e L1 with F = errors + c0 L0. If
+    e * (largest L1) is below the smallest positive change of F, and no two models with equal
+    F differ in L0 (c0 k is never an integer for 1 <= k <= K), both are lexicographic in
+    (F, L1): a proved optimum of ours is one of theirs, so the bound is `objective` (their
+    value at our point). Otherwise: our bound less our tie-break, rounded (`main_bound`)."""
+    bound = problem.main_bound(result.bound)
+    K = problem.max_features
+    total = int(problem.data.weight.sum())
+    c0 = problem.c0_units
+    same_units = abs(c0 - inst.c0) <= 1e-12 * max(1.0, c0)
+    no_ties = all(abs(c0 * k - round(c0 * k)) > 1e-9 for k in range(1, K + 1))
+    small = inst.eps * float(problem.l1_top[K]) < min_positive_difference(c0, total, K)
+    if result.status is Status.OPTIMAL and same_units and no_ties and small:
+        return max(bound, float(objective))
+    return bound

@@ -103,7 +103,13 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     cuts (True: before solving, add non-separability cuts proved by exact Farkas multipliers,
     `cuts.py`, in up to 30 LP rounds; an int: that many rounds; False: none; they keep the
     optimum and raise the bound), cut_time (seconds for the cut loop, a safety cap: it also
-    stops when a round finds no violated cut; None: min(10, max(2, time_limit / 5))).
+    stops when a round finds no violated cut; None: min(10, max(2, time_limit / 5))),
+    method ("mip": one IP; "support": the support decomposition of `support.py`, one node per
+    exact support of at most max_features features, searched below the incumbent by interval
+    branch and bound (`boxsearch.py`, no solver); with a constraints hook a node whose best
+    model the hook rejects becomes the same IP on that support with its own cuts and a cutoff
+    row; pays off when C(d, <= max_features) is small, e.g. 9 features, at most 5; it proves
+    gap 0 or stops at time_limit, rel_gap is not used).
 
     The reported bound is rounded up to the grid of attainable objective values (errors are
     integers, `grid.py`); the status becomes OPTIMAL when that bound reaches the incumbent.
@@ -111,7 +117,10 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     Fitted: classes_, coef_ (ints, one per feature), intercept_, result_ (optlib Result:
     status, objective, bound, gap), objective_ (training error rate + C0 * L0 of the
     incumbent), n_errors_, problem_ (the built SLIMProblem, for inspection), cuts_ (the
-    `cuts.HullCuts` added, None when cuts=False).
+    `cuts.HullCuts` added, None when cuts=False), supports_ (method="support": the
+    `support.SupportSearch` record, one node per feature set; None otherwise). With
+    method="support", result_ is the solve of the model fixed at the incumbent (values by name,
+    e.g. result_.value("coef")) with the decomposition's status, bound, gap and message.
     """
 
     _model_attr, _model_word = "coef_", "scoring system"
@@ -122,7 +131,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  margin: float = 1e-3, backend: str = "auto", time_limit: float | None = None,
                  rel_gap: float | None = 0.0, constraints: Callable | None = None, warm_start: bool = True,
                  merge_duplicates: bool = True, threads: int | None = None, verbose: bool = False,
-                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None):
+                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None,
+                 method: str = "mip"):
         self.C0 = C0
         self.coef_bounds = coef_bounds
         self.intercept_bounds = intercept_bounds
@@ -141,6 +151,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         self.feature_names = feature_names
         self.cuts = cuts
         self.cut_time = cut_time
+        self.method = method
 
     # -- fitting -----------------------------------------------------------------------
     def _check_params(self, d: int) -> int:
@@ -150,6 +161,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if isinstance(self.margin, bool) or not isinstance(self.margin, numbers.Real) or not (
                 0 < self.margin < math.inf):
             raise ValueError(f"margin must be a positive finite number, got {self.margin!r}")
+        if self.method not in ("mip", "support"):
+            raise ValueError(f"method must be 'mip' or 'support', got {self.method!r}")
         if self.constraints is not None and not callable(self.constraints):
             raise ValueError(f"constraints must be a callable(model, variables), got {self.constraints!r}")
         K = self.max_features
@@ -188,17 +201,27 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             bl, bh = _int_bounds(self.intercept_bounds, 1, "intercept_bounds")
             blo, bhi = int(bl[0]), int(bh[0])
         data = merge_rows(X, s, k, merge=bool(self.merge_duplicates))
-        problem = build_slim(data, lo, hi, (blo, bhi), K, margin, float(self.C0), names)
+        return self._restricted(build_slim(data, lo, hi, (blo, bhi), K, margin, float(self.C0), names))
+
+    def _restricted(self, like: SLIMProblem, lo: np.ndarray | None = None, hi: np.ndarray | None = None,
+                    intercept: tuple[int, int] | None = None) -> SLIMProblem:
+        """`like` itself (lo = hi = None), else the same model on the smaller box [lo, hi]
+        (`build_slim(like=...)`); the constraints hook is applied to the model returned."""
+        problem = like
+        if lo is not None:
+            problem = build_slim(like.data, lo, hi, intercept or like.intercept_bounds, like.max_features,
+                                 like.margin, float(self.C0), like.variables.feature_names, like=like)
         if self.constraints is not None:
             self.constraints(problem.model, problem.variables)
         return problem
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
         """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc)."""
-        for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_"):
+        for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_", "supports_"):
             self.__dict__.pop(attr, None)
         problem = self.build(X, y, sample_weight)
         self.problem_ = problem
+        self.supports_ = None
         self.cuts_ = self._add_cuts(problem)
         start, first = None, None
         if self.warm_start:
@@ -207,6 +230,13 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             first = rounded_start(problem)
             start = warm_values(problem, *first)
         warn_big_m(problem)
+        if self.method == "support" and problem.grid_extras():
+            found = self._fit_supports(problem, first)
+            if found is not None:
+                result, (coef, b) = found
+                self._set_model(problem, coef, b)
+                self.result_ = self._round_bound(result, problem.grid_extras())
+                return self
         result = self._solve(problem, start)
         v = problem.variables
         if result.status.has_solution:
@@ -218,6 +248,33 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             self._set_model(problem, coef, b)
         self.result_ = self._round_bound(result, problem.grid_extras())
         return self
+
+    def _fit_supports(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None):
+        """(result, (coef, intercept)) by the support decomposition (`support.py`), or None
+        when it found no scoring system (then the single IP decides, e.g. INFEASIBLE)."""
+        from .support import MAX_SUPPORTS, point_result, search_result, search_supports, supports
+
+        n = len(supports(problem, maximal=False))
+        if n > MAX_SUPPORTS:
+            raise ValueError(f"method='support' would solve {n} feature sets (more than {MAX_SUPPORTS}); "
+                             "use method='mip' or a smaller max_features")
+        spent = self.cuts_.seconds if self.cuts_ is not None else 0.0
+        limit = None if self.time_limit is None else max(float(self.time_limit) - spent, 1.0)
+        fallback = problem.always_wrong
+        if self.cuts_ is not None and self.cuts_.lp_bounds:
+            fallback = max(fallback, max(self.cuts_.lp_bounds))
+        kw = dict(backend=self.backend, threads=self.threads, verbose=self.verbose)
+        search, best = search_supports(problem, self._restricted_box(problem), first, limit, kw,
+                                       self._cut_rounds(), self._cut_budget(), fallback,
+                                       hooked=self.constraints is not None)
+        self.supports_ = search
+        point = point_result(self._restricted_box(problem), best, kw) if best is not None else None
+        if point is None:
+            return None
+        return search_result(search, point, limit), best
+
+    def _restricted_box(self, problem: SLIMProblem):
+        return lambda lo, hi, intercept=None: self._restricted(problem, lo, hi, intercept)
 
     def _add_cuts(self, problem: SLIMProblem):
         """Run the non-separability cut loop of `cuts.py` on the built model (or None)."""

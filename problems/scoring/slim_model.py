@@ -140,8 +140,13 @@ def effective_margin(X: np.ndarray, margin: float) -> float:
 
 
 def build_slim(data: MergedRows, lo: np.ndarray, hi: np.ndarray, intercept_bounds: tuple[int, int],
-               max_features: int, margin: float, c0: float, feature_names: list[str]) -> SLIMProblem:
-    """The SLIM model of the module docstring on merged rows (c0 in units of training error rate)."""
+               max_features: int, margin: float, c0: float, feature_names: list[str],
+               like: SLIMProblem | None = None) -> SLIMProblem:
+    """The SLIM model of the module docstring on merged rows (c0 in units of training error rate).
+
+    like: a problem built on a larger box; the new one restricts it to [lo, hi] and keeps its
+    error rows, constant, tie-break and grid data (so objectives compare and hooks see the same
+    variables); only the big-M values shrink to the smaller box (never below 0)."""
     d = data.X.shape[1]
     blo, bhi = intercept_bounds
     K = int(min(max_features, d))
@@ -150,11 +155,13 @@ def build_slim(data: MergedRows, lo: np.ndarray, hi: np.ndarray, intercept_bound
     right = worst >= margin                      # right for every model in the box
     wrong = best < margin                        # wrong for every model in the box
     keep = np.flatnonzero(~right & ~wrong)
-    big_m = margin - worst[keep]
+    if like is not None:
+        keep = like.variables.rows
+    big_m = np.maximum(margin - worst[keep], 0.0)
 
     c0_units = float(c0) * total
     l1_max = float(np.sort(np.maximum(np.abs(lo), np.abs(hi)))[::-1][:K].sum())
-    tb = tie_break(c0_units, total, K, l1_max)
+    tb = tie_break(c0_units, total, K, l1_max) if like is None else like.tiebreak
 
     m = optlib.Model("slim")
     coef = m.integer(d, lb=lo, ub=hi, name="coef")
@@ -183,13 +190,16 @@ def build_slim(data: MergedRows, lo: np.ndarray, hi: np.ndarray, intercept_bound
         sel = sp.csr_matrix((np.ones(2 * len(P)), (np.repeat(np.arange(len(P)), 2), P.ravel())),
                             shape=(len(P), keep.size))
         m.add(sel @ z >= 1, name="same_x")
-    always = float(data.weight[wrong].sum())
+    always = float(data.weight[wrong].sum()) if like is None else like.always_wrong
     m.minimize(data.weight[keep].astype(float) @ z + (c0_units + tb.eps0) * used.sum()
                + tb.eps1 * abs_coef.sum() + always)
     vars_ = SLIMVariables(m, coef, intercept, used, abs_coef, z, list(feature_names), keep)
     top = np.concatenate([[0.0], np.cumsum(np.sort(amax.astype(float))[::-1])])[:K + 1]
+    tb_max = tb.eps0 * K + tb.eps1 * l1_max
+    if like is not None:
+        top, tb_max = like.l1_top, like.tiebreak_max
     return SLIMProblem(m, vars_, data, lo, hi, (blo, bhi), K, margin, c0_units, tb, big_m, always,
-                       int(right.sum()), len(pairs), tb.eps0 * K + tb.eps1 * l1_max, top, m.objective)
+                       int(right.sum()), len(pairs), tb_max, top, m.objective)
 
 
 def warm_values(problem: SLIMProblem, coef: np.ndarray, intercept: int) -> dict[Any, np.ndarray]:
