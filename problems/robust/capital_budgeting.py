@@ -130,6 +130,10 @@ class CapitalBudgetingInstance:
     def add_first_stage(self, m: optlib.Model, x: Any) -> None:
         m.add(1.5 * self.c_bar @ x <= self.budget, name="robust_affordable")
 
+    def first_stage_budget(self) -> tuple[np.ndarray, float] | None:
+        """The first-stage constraint 1.5 c_bar'x <= B as a budget row (a, b)."""
+        return 1.5 * self.c_bar, float(self.budget)
+
     def initial_scenario(self) -> np.ndarray:
         return np.zeros(XI_DIM)
 
@@ -231,6 +235,14 @@ class CapitalBudgetingInstance:
 
     def xi_item_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return -np.ones((self.n, 2)), np.ones((self.n, 2))
+
+    def xi_view_matrices(self) -> np.ndarray:
+        """(n, 2, 4): u_i = [phi_i; psi_i] xi (the linear map behind `xi_item_views`)."""
+        return np.stack([self.phi, self.psi], axis=1)
+
+    def xi_set(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, float] | None]:
+        """Xi as (lower, upper, budget row or None): the box [-1, 1]^4."""
+        return -np.ones(XI_DIM), np.ones(XI_DIM), None
 
     def add_xi(self, m: optlib.Model) -> Any:
         return m.continuous(XI_DIM, lb=-1.0, ub=1.0, name="xi")

@@ -175,6 +175,10 @@ class KnapsackInstance:
     def add_first_stage(self, m: optlib.Model, x: Any) -> None:
         """First-stage constraints (none for the knapsack)."""
 
+    def first_stage_budget(self) -> tuple[np.ndarray, float] | None:
+        """The first-stage set as a budget row (a, b), a'x <= b, or None (the knapsack: every x is feasible)."""
+        return None
+
     def initial_scenario(self) -> np.ndarray:
         return np.full(self.n, self.gamma / self.n)
 
@@ -343,6 +347,14 @@ class KnapsackInstance:
 
     def xi_item_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((self.n, 1)), np.ones((self.n, 1))
+
+    def xi_view_matrices(self) -> np.ndarray:
+        """(n, 1, n): u_i = e_i' xi (the linear map behind `xi_item_views`)."""
+        return np.eye(self.n)[:, None, :]
+
+    def xi_set(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, float] | None]:
+        """Xi as (lower, upper, budget row (a, b) or None): [0, 1]^n with sum(xi) <= Gamma."""
+        return np.zeros(self.n), np.ones(self.n), (np.ones(self.n), self.gamma)
 
     def add_xi(self, m: optlib.Model) -> Any:
         xi = m.continuous(self.n, lb=0.0, ub=1.0, name="xi")

@@ -17,6 +17,14 @@ accepted items a scenario hits (`interaction=True`, still an exact MIP), trainin
 decisions and worst-case-like scenarios (`sampling='guided'`) labelled by an exact DP, a greedy +
 swap heuristic adversary tried before the MIP (`adversary='heuristic_first'`), and an exact post-step
 (`n_candidates` > 1) that evaluates several x's of the run exactly and keeps the best.
+
+Main problem: big-M bounds from symbolic propagation over the first-stage set plus LP-based bound
+tightening of the value head per scenario (`main_bounds='obbt'`, default; 'symbolic', 'interval' = the
+earlier bounds; `solvers.neural.bounds`), or, as a faster heuristic, local search on the network
+(`main='local_search'`, flips and swaps from several starts) with the heuristic worst scenarios of up to
+`scenarios_per_iteration` local optima added per iteration; `adversary='heuristic'` skips the adversary
+MIP (the loop then has no MIP; the answer is still evaluated exactly).  `adversary_bounds='symbolic'`
+bounds the adversary MIP over the budgeted uncertainty set instead of intervals.
 """
 from __future__ import annotations
 
@@ -32,7 +40,9 @@ import numpy as np
 
 import optlib
 from solvers.neural import set_network
+from solvers.neural.bounds import Domain
 
+from ._local_search import local_search
 from ._mip import check_time_limit, remaining, solve_mip
 from .capital_budgeting import generate_capital_budgeting
 from .data import collect_data, features, fit_scaler, to_arrays, value_unit
@@ -42,6 +52,8 @@ PROBLEMS = ("knapsack", "capital_budgeting")
 PRETRAINED_DIR = Path(__file__).with_name("pretrained")
 FEATURE_VERSIONS = {"knapsack": {1: 6, 2: 11}, "capital_budgeting": {1: 11}}   # version -> item features
 XI_ITEM_INPUTS = {"knapsack": 1, "capital_budgeting": 2}
+ADVERSARIES = ("heuristic_first", "mip", "heuristic")  # heuristic: no MIP (stops when the heuristic finds no cut)
+MAIN_BOUNDS = ("obbt", "symbolic", "interval")     # big-M bounds in the main problem, tightest first
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +110,9 @@ class Neur2RO:
                  adversary_time_limit: float = 30.0, patience: int | None = 25, seed: int = 0,
                  verbose: bool = False, sampling: str = "uniform", feature_version: int | None = None,
                  interaction: bool = False, train_time_limit: float | None = None, n_candidates: int = 1,
-                 adversary: str = "heuristic_first"):
+                 adversary: str = "heuristic_first", main_bounds: str = "obbt", main: str = "mip",
+                 local_search_starts: int = 4, scenarios_per_iteration: int = 1,
+                 adversary_bounds: str = "interval"):
         if problem not in PROBLEMS:
             raise ValueError(f"problem must be one of {PROBLEMS}, got {problem!r}")
         self.problem = problem
@@ -123,9 +137,25 @@ class Neur2RO:
                              f"got {feature_version!r}")
         if isinstance(n_candidates, bool) or not isinstance(n_candidates, int) or n_candidates < 1:
             raise ValueError(f"n_candidates must be a positive integer, got {n_candidates!r}")
-        if adversary not in ("mip", "heuristic_first"):
-            raise ValueError(f"adversary must be 'mip' or 'heuristic_first', got {adversary!r}")
+        if adversary not in ADVERSARIES:
+            raise ValueError(f"adversary must be one of {ADVERSARIES}, got {adversary!r}")
         self.adversary = adversary
+        if main_bounds not in MAIN_BOUNDS:
+            raise ValueError(f"main_bounds must be one of {MAIN_BOUNDS}, got {main_bounds!r}")
+        self.main_bounds = main_bounds
+        if main not in ("mip", "local_search"):
+            raise ValueError(f"main must be 'mip' or 'local_search', got {main!r}")
+        if isinstance(local_search_starts, bool) or not isinstance(local_search_starts, int) or local_search_starts < 0:
+            raise ValueError(f"local_search_starts must be a nonnegative integer, got {local_search_starts!r}")
+        self.main = main
+        if adversary_bounds not in ("symbolic", "interval"):
+            raise ValueError(f"adversary_bounds must be 'symbolic' or 'interval', got {adversary_bounds!r}")
+        self.adversary_bounds = adversary_bounds
+        if (isinstance(scenarios_per_iteration, bool) or not isinstance(scenarios_per_iteration, int)
+                or scenarios_per_iteration < 1):
+            raise ValueError(f"scenarios_per_iteration must be a positive integer, got {scenarios_per_iteration!r}")
+        self.scenarios_per_iteration = scenarios_per_iteration
+        self.local_search_starts = local_search_starts
         self.sampling = sampling
         self.feature_version = feature_version
         self.interaction = bool(interaction)
@@ -188,23 +218,76 @@ class Neur2RO:
 
     # -- ML-driven CCG --------------------------------------------------------------------
     def _main(self, instance: Any, feats: np.ndarray, scenarios: list, time_limit: float | None,
-              exclude: list | None = None) -> tuple:
+              exclude: list | None = None, cache: dict | None = None) -> tuple:
+        """The main-problem MIP over the scenarios found; `cache`: a dict keeping each scenario's LP bounds
+        (main_bounds='obbt') between calls."""
         m = optlib.Model("neur2ro_main")
         x = m.boolean(instance.n, name="x")
         instance.add_first_stage(m, x)
-        ex, lo, hi = set_network.embed_x(m, self.parts_, x, feats)
         theta = m.continuous(name="theta")
         s = value_unit(instance, self.scaler_)
-        for k, xi in enumerate(scenarios):
-            e, elo, ehi = set_network.embed_xi_fixed_scenario(m, self.parts_, x, feats, instance.xi_item_views(xi),
-                                                              name=f"xi{k}")
-            m.add(theta <= s * set_network.embed_value(m, self.parts_, ex, lo, hi, e, elo, ehi, name=f"v{k}"),
-                  name=f"scenario{k}")
+        if self.main_bounds != "interval":
+            dom = Domain(np.zeros(instance.n), np.ones(instance.n), instance.first_stage_budget())
+            views = [instance.xi_item_views(xi) for xi in scenarios]
+            vb = None
+            if self.main_bounds == "obbt":
+                cache = {} if cache is None else cache
+                vb = []
+                for xi, u in zip(scenarios, views):
+                    key = np.asarray(xi, dtype=float).tobytes()
+                    if key not in cache:
+                        cache[key] = set_network.value_bounds_lp(self.parts_, feats, u, dom, backend="highs")
+                    vb.append(cache[key])
+            vals = set_network.embed_scenario_values(m, self.parts_, x, feats, views, dom, value_bounds=vb)
+        else:
+            ex, lo, hi = set_network.embed_x(m, self.parts_, x, feats)
+            vals = []
+            for k, xi in enumerate(scenarios):
+                e, elo, ehi = set_network.embed_xi_fixed_scenario(m, self.parts_, x, feats,
+                                                                  instance.xi_item_views(xi), name=f"xi{k}")
+                vals.append(set_network.embed_value(m, self.parts_, ex, lo, hi, e, elo, ehi, name=f"v{k}"))
+        for k, v in enumerate(vals):
+            m.add(theta <= s * v, name=f"scenario{k}")
         for k, xc in enumerate(exclude or []):      # no-good cuts: x differs from xc in at least one item
             m.add((1 - xc) @ x + xc @ (1 - x) >= 1, name=f"exclude{k}")
         m.maximize(instance.first_stage_objective_expr(x) + theta)
         res = solve_mip(m, self.backend, time_limit, rel_gap=1e-4)
         return res, x
+
+    def _main_local_search(self, instance: Any, feats: np.ndarray, scenarios: list, visited: list,
+                           deadline: float | None) -> list[tuple[np.ndarray, float]]:
+        """The main problem by local search (`main='local_search'`): the local optima found, best first,
+        as (x, first-stage value + s min_k V)."""
+        n, s = instance.n, value_unit(instance, self.scaler_)
+        net = set_network.batch_evaluator(self.parts_, feats, [instance.xi_item_views(xi) for xi in scenarios])
+        c0 = instance.first_stage_value(np.zeros(n))
+        coef = np.array([instance.first_stage_value(np.eye(n)[i]) for i in range(n)]) - c0
+
+        hot: list = list(range(max(0, net.size - 3), net.size))     # scenarios likely to be the minimum
+
+        def score(X: np.ndarray, threshold: float | None = None) -> np.ndarray:
+            """Exact where the value can exceed `threshold`: the min over the 'hot' scenarios is an upper
+            bound, and only rows whose bound exceeds the threshold get the other scenarios too."""
+            base, ex = X @ coef + c0, net.x_part(X)
+            if threshold is None or net.size <= len(hot):
+                return base + s * net(X, None, ex).min(axis=1)
+            vals = base + s * net(X, hot, ex).min(axis=1)
+            need = np.flatnonzero(vals > threshold)
+            rest = [k for k in range(net.size) if k not in hot]
+            if need.size:
+                full = net(X[need], rest, ex[need])
+                rest_min = full.min(axis=1)
+                vals[need] = np.minimum(vals[need], base[need] + s * rest_min)
+                j = int(np.argmax(vals[need]))
+                if base[need[j]] + s * rest_min[j] <= vals[need[j]]:     # binding at the best row: make it hot
+                    hot.pop(0)
+                    hot.append(rest[int(np.argmin(full[j]))])
+            return vals
+        rng = np.random.default_rng(self.seed + len(scenarios))
+        sampler = getattr(instance, "guided_first_stage", instance.random_first_stage)
+        starts = np.vstack([np.asarray(visited[-2:], dtype=float).reshape(-1, n),      # the last x's, then fresh
+                            sampler(self.local_search_starts, rng), np.zeros((0 if visited else 1, n))])
+        return local_search(score, starts, instance.first_stage_budget(), seed=self.seed, deadline=deadline)
 
     def _heuristic_scenario(self, instance: Any, feats: np.ndarray, x: np.ndarray, scenarios: list) -> np.ndarray:
         """The scenario of smallest network value among those found and random ones (a MIP start)."""
@@ -263,23 +346,28 @@ class Neur2RO:
 
         With `adversary='heuristic_first'` and `theta` (network units), a heuristic scenario already below
         theta is returned without the MIP (any violated scenario is a valid CCG cut); the MIP, warm-started
-        from that scenario, is solved otherwise.
-        """
+        from that scenario, is solved otherwise.  `adversary='heuristic'` never solves the MIP (the loop
+        then stops with 'adversary_limit' when the heuristic finds no violated scenario)."""
         xi0 = self._heuristic_scenario(instance, feats, x, scenarios)
-        if self.adversary == "heuristic_first" and theta is not None:
+        if self.adversary != "mip" and theta is not None:
             v0 = set_network.value(self.parts_, x, feats, instance.xi_item_views(xi0))
-            if v0 < theta - 1e-4 * max(1.0, abs(theta)):
+            if v0 < theta - 1e-4 * max(1.0, abs(theta)) or self.adversary == "heuristic":
                 return xi0, v0, False
         m = optlib.Model("neur2ro_adversary")
         xi = instance.add_xi(m)
         warm: dict = {xi: xi0}
         e = set_network.x_embedding_constant(self.parts_, x, feats)
         ulo, uhi = instance.xi_item_bounds()
+        bnds = None
+        if self.adversary_bounds == "symbolic":
+            bnds = set_network.adversary_bounds(self.parts_, feats, instance.xi_view_matrices(),
+                                                Domain(*instance.xi_set()), x=x)
         exi, lo, hi = set_network.embed_xi(m, self.parts_, instance.xi_item_exprs(xi), ulo, uhi, feats,
-                                           u_start=instance.xi_item_views(xi0), warm_start=warm, x=x)
+                                           u_start=instance.xi_item_views(xi0), warm_start=warm, x=x,
+                                           bounds=None if bnds is None else bnds[:2])
         e0 = set_network.xi_embedding_constant(self.parts_, feats, instance.xi_item_views(xi0), x)
         m.minimize(set_network.embed_value(m, self.parts_, e, e, e, exi, lo, hi, start=np.concatenate([e, e0]),
-                                           warm_start=warm))
+                                           warm_start=warm, bounds=None if bnds is None else bnds[2]))
         res = m.solve(backend=self.backend, time_limit=time_limit, rel_gap=1e-4, threads=1, warm_start=warm)
         if not res.status.has_solution:
             return None, None, False
@@ -343,18 +431,25 @@ class Neur2RO:
         scenarios, visited, last_optimal = [instance.initial_scenario()], [], False
         x, status, it, pred = None, "iteration_limit", 0, math.nan
         s = value_unit(instance, self.scaler_)
+        cache: dict = {}
+        others: list = []
         while it < self.max_iter:
             it += 1
-            res, xvar = self._main(instance, feats, scenarios, remaining(deadline))
-            if not res.status.has_solution:
-                if res.status is not optlib.Status.NO_SOLUTION:
-                    raise RuntimeError(f"Neur2RO main problem ended with status {res.status.name}: {res.message}")
-                status = "time_limit"
-                break
-            x = np.round(res[xvar])
+            if self.main == "local_search":
+                optima = self._main_local_search(instance, feats, scenarios, visited, deadline)
+                (x, obj), others = optima[0], optima[1:]
+                last_optimal = False
+            else:
+                res, xvar = self._main(instance, feats, scenarios, remaining(deadline), cache=cache)
+                if not res.status.has_solution:
+                    if res.status is not optlib.Status.NO_SOLUTION:
+                        raise RuntimeError(f"Neur2RO main problem ended with status {res.status.name}: {res.message}")
+                    status = "time_limit"
+                    break
+                x, obj = np.round(res[xvar]), res.objective
+                last_optimal = res.status is optlib.Status.OPTIMAL
             visited.append(x)
-            last_optimal = res.status is optlib.Status.OPTIMAL
-            theta = res.objective - instance.first_stage_value(x)
+            theta = obj - instance.first_stage_value(x)
             lim = self.adversary_time_limit
             rem = remaining(deadline)
             xi_new, v_net, proven = self._adversary(instance, feats, x, scenarios,
@@ -372,6 +467,14 @@ class Neur2RO:
                 status = "repeated_scenario"
                 break
             scenarios.append(xi_new)
+            for xo, vo in others[:self.scenarios_per_iteration - 1]:
+                # more cuts per iteration: the heuristic worst scenario of the next-best local optima
+                xi_o = self._heuristic_scenario(instance, feats, xo, scenarios)
+                theta_o = (vo - instance.first_stage_value(xo)) / s
+                if (set_network.value(self.parts_, xo, feats, instance.xi_item_views(xi_o))
+                        < theta_o - 1e-4 * max(1.0, abs(theta_o))
+                        and not any(np.allclose(xi_o, sc, atol=1e-6) for sc in scenarios)):
+                    scenarios.append(xi_o)
             if deadline is not None and time.perf_counter() >= deadline:
                 status = "time_limit"
                 break
@@ -400,8 +503,9 @@ class Neur2RO:
         """Up to n_candidates - 1 further x's: the main problem with no-good cuts on the x's found."""
         out: list = []
         found = list(found)
+        cache: dict = {}
         while len(found) < self.n_candidates and (deadline is None or time.perf_counter() < deadline):
-            res, xvar = self._main(instance, feats, scenarios, remaining(deadline), exclude=found)
+            res, xvar = self._main(instance, feats, scenarios, remaining(deadline), exclude=found, cache=cache)
             if not res.status.has_solution:
                 break
             xc = np.round(res[xvar])

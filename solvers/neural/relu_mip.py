@@ -1,7 +1,8 @@
 """Exact MIP embedding of a feed-forward ReLU network (big-M), numpy weights only (no torch).
 
 For a neuron h = max(0, a), a = w'h_prev + b, with pre-activation bounds L <= a <= U from interval
-arithmetic (propagated layer by layer, so each neuron gets its own big-M):
+arithmetic (propagated layer by layer, so each neuron gets its own big-M; tighter valid bounds, e.g. from
+`solvers.neural.bounds`, can be passed in):
 
     U <= 0: h = 0;   L >= 0: h = a;   else  h >= a,  h <= a - L (1 - z),  h <= U z,  h >= 0,  z in {0,1}
 
@@ -81,7 +82,8 @@ def forward(layers: Sequence[Any], inputs: Any, activations: Sequence[str] | Non
 
 def embed_relu_network(model: Any, inputs: Any, layers: Sequence[Any], input_lb: Any, input_ub: Any,
                        activations: Sequence[str] | None = None, name: str = "net", start: Any = None,
-                       warm_start: dict | None = None) -> Any:
+                       warm_start: dict | None = None,
+                       bounds: Sequence[tuple[Any, Any]] | None = None, relax: bool = False) -> Any:
     """Add the network y = f(inputs) to `model` and return y as an optlib expression.
 
     `inputs`: an optlib affine expression (or constant vector) of the input width, known to lie in
@@ -89,10 +91,24 @@ def embed_relu_network(model: Any, inputs: Any, layers: Sequence[Any], input_lb:
     'identity' per layer (default: ReLU on hidden layers, identity on the last).  Stable neurons
     (bounds of one sign) add no binary variable.  The embedding is exact for inputs in the box.
     With `start` (an input vector) the values of the new variables at that input are written into the
-    dict `warm_start`, for `Model.solve(warm_start=...)`.
+    dict `warm_start`, for `Model.solve(warm_start=...)`.  `bounds`: valid pre-activation bounds (L, U) per
+    layer computed elsewhere (e.g. `solvers.neural.bounds.propagate`, tighter); they are intersected with
+    the interval bounds from [input_lb, input_ub], so the embedding stays exact if they are valid.
+    `relax`: continuous z in [0, 1] instead of binaries (the LP relaxation, e.g. for bound tightening).
     """
     layers, acts = _check_layers(layers, activations)
-    bounds = interval_bounds(layers, input_lb, input_ub, acts)
+    ibounds = interval_bounds(layers, input_lb, input_ub, acts)
+    if bounds is not None:
+        if len(bounds) != len(layers):
+            raise ValueError(f"bounds must have one (L, U) pair per layer ({len(layers)}), got {len(bounds)}")
+        merged = []
+        for (L0, U0), (L1, U1) in zip(ibounds, bounds):
+            L, U = np.maximum(L0, np.asarray(L1, dtype=float)), np.minimum(U0, np.asarray(U1, dtype=float))
+            if np.any(L > U + 1e-6 * (1 + np.abs(U))):
+                raise ValueError("the given bounds do not intersect the interval bounds: they are not valid")
+            merged.append((np.minimum(L, U), U))
+        ibounds = merged
+    bounds = ibounds
     h: Any = inputs
     h0 = None if start is None else np.asarray(start, dtype=float).ravel()
     if hasattr(h, "shape") and tuple(h.shape) not in ((layers[0][0].shape[1],),):
@@ -109,7 +125,8 @@ def embed_relu_network(model: Any, inputs: Any, layers: Sequence[Any], input_lb:
         h_new: Any = sp.diags(active.astype(float)) @ a if active.any() else np.zeros(n_out)
         if unstable.size:
             hv = model.continuous(unstable.size, lb=0.0, ub=U[unstable], name=f"{name}_h{k}")
-            z = model.boolean(unstable.size, name=f"{name}_z{k}")
+            z = (model.continuous(unstable.size, lb=0.0, ub=1.0, name=f"{name}_z{k}") if relax
+                 else model.boolean(unstable.size, name=f"{name}_z{k}"))
             sel = sp.csr_matrix((np.ones(unstable.size), (np.arange(unstable.size), unstable)),
                                 shape=(unstable.size, n_out))
             a_u = sel @ a
