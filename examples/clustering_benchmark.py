@@ -2,6 +2,7 @@
 
     python examples/clustering_benchmark.py --seeds 20            # the full table (seeds 0..19)
     python examples/clustering_benchmark.py --seeds 20 --seed-start 200 --no-real   # fresh seeds
+    python examples/clustering_benchmark.py --seeds 20 --seed-start 300 --no-real --settings hetero --compare-old
     python examples/clustering_benchmark.py --seeds 3 --scale 1000 2000 5000 --out bench.json
 
 Prints the mean mis-clustering error (best label matching) and time per method and
@@ -9,9 +10,11 @@ setting, the certified gap and how often SDPKMeans certified exact recovery, and
 --scale, the low-rank path's time and certificate at each n. Baselines, seeded per
 repetition: KMeans (k-means++, n_init=10), EM = GaussianMixture with its defaults (full
 covariances, one k-means initialisation, n_init=1) and EM10 = the same with n_init=10.
-ILASDP runs with its defaults (n_init=4 starts, the first from the SDPKMeans labels,
-covariance_update='membership', solver='auto'). Real data: time limit 120 s per SDP /
-low-rank solve.
+ILASDP runs with its defaults (the run from the SDPKMeans labels plus the best partition of
+a pool of k-means++ runs and EM fits, compared by the shrunk likelihood l_nu, nu = 10;
+covariance_update='membership', solver='auto'); --compare-old adds "ILASDP old", the
+previous defaults (SDPKMeans + 3 k-means++ starts, all run, plain likelihood). Real data:
+time limit 120 s per SDP / low-rank solve.
 """
 from __future__ import annotations
 
@@ -39,9 +42,13 @@ SETTINGS = {   # name: gaussian_mixture keyword arguments
 }
 
 
-def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_options=None):
+OLD_ILASDP = {"n_init": 4, "start_pool": ("kmeans",), "pool_size": None, "selection_shrinkage": 0.0}  # old defaults
+
+
+def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_options=None, compare_old=False):
     """Errors and times of the methods; SDPKMeans uses the SDP up to sdp_max_n points
-    (low rank above); ILASDP starts from the SDPKMeans labels (its time includes them)."""
+    (low rank above); ILASDP starts from the SDPKMeans labels (its time includes them);
+    compare_old adds "ILASDP old", the previous defaults (4 starts: SDPKMeans + k-means++)."""
     out = {}
     t = time.perf_counter()
     solver = "sdp" if X.shape[0] <= sdp_max_n else "lowrank"
@@ -52,6 +59,11 @@ def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_o
     ila = ILASDP(K, backend=backend, init=sdp.labels_, random_state=seed, time_limit=time_limit,
                  **dict(ilasdp_options or {})).fit(X)
     out["ILASDP"] = (misclustering_error(y, ila.labels_), time.perf_counter() - t + t_sdp)
+    if compare_old:
+        t = time.perf_counter()
+        old = ILASDP(K, backend=backend, init=sdp.labels_, random_state=seed, time_limit=time_limit,
+                     **OLD_ILASDP).fit(X)
+        out["ILASDP old"] = (misclustering_error(y, old.labels_), time.perf_counter() - t + t_sdp)
     t = time.perf_counter()
     out["KMeans"] = (misclustering_error(y, KMeans(K, n_init=10, random_state=seed).fit_predict(X)),
                      time.perf_counter() - t)
@@ -78,6 +90,7 @@ def main() -> None:
     ap.add_argument("--seed-start", type=int, default=0, help="first seed (default 0: seeds 0..seeds-1)")
     ap.add_argument("--settings", default=None, help="comma-separated substrings: run only matching settings")
     ap.add_argument("--ilasdp", default="", help="ILASDP keyword arguments, e.g. \"n_init=1,covariance_update='labels'\"")
+    ap.add_argument("--compare-old", action="store_true", help="also run ILASDP with the previous defaults")
     ap.add_argument("--backend", default="scs", help="optlib backend of the SDP paths (default scs)")
     ap.add_argument("--scale", type=int, nargs="*", default=[], help="n values for the low-rank scale test")
     ap.add_argument("--no-real", action="store_true")
@@ -95,11 +108,13 @@ def main() -> None:
     for name, kw in SETTINGS.items():
         if args.settings and not any(part in name for part in args.settings.split(",")):
             continue
-        res = {m: [] for m in ("SDPKMeans", "ILASDP", "KMeans", "EM", "EM10")}
+        res = {m: [] for m in ("SDPKMeans", "ILASDP", "KMeans", "EM", "EM10")
+               + (("ILASDP old",) if args.compare_old else ())}
         certified, gaps, paths = 0, [], set()
         for seed in range(args.seed_start, args.seed_start + args.seeds):
             X, y = gaussian_mixture(random_state=seed, **kw)
-            out, sdp, ila = run_methods(X, y, kw["n_clusters"], seed, args.backend, ilasdp_options=ila_opts)
+            out, sdp, ila = run_methods(X, y, kw["n_clusters"], seed, args.backend, ilasdp_options=ila_opts,
+                                        compare_old=args.compare_old)
             for m, v in out.items():
                 res[m].append(v)
             certified += sdp.optimal_
@@ -121,7 +136,8 @@ def main() -> None:
         real = []
         for name in ("iris", "wine", "digits"):
             X, y, K = load_real(name)
-            out, sdp, ila = run_methods(X, y, K, 0, args.backend, time_limit=120, ilasdp_options=ila_opts)
+            out, sdp, ila = run_methods(X, y, K, 0, args.backend, time_limit=120, ilasdp_options=ila_opts,
+                                        compare_old=args.compare_old)
             for m, (e, t) in out.items():
                 note = (f"{sdp.path_}; gap {sdp.gap_:.3g}; optimal {sdp.optimal_}" if m == "SDPKMeans"
                         else (ila.path_ if m == "ILASDP" else ""))

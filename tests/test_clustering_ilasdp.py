@@ -190,7 +190,7 @@ def test_ilasdp_recovers_a_well_separated_heterogeneous_mixture_exactly():
 def test_extra_starts_keep_the_most_likely_run():
     X, _ = gaussian_mixture(40, 2, 2, separation=5.0, covariance="heterogeneous", ratio=9.0, random_state=10)
     one = ILASDP(2, init="kmeans", solver="sdp", n_init=1).fit(X)
-    many = ILASDP(2, init="kmeans", solver="sdp", n_init=4).fit(X)
+    many = ILASDP(2, init="kmeans", solver="sdp", n_init=4, selection_shrinkage=0.0).fit(X)
     assert len(many.start_log_likelihoods_) >= 1 and one.best_start_ == 0
     assert many.log_likelihood_ == pytest.approx(max(many.start_log_likelihoods_))
     assert many.log_likelihood_ >= one.log_likelihood_ - 1e-9
@@ -203,3 +203,102 @@ def test_auto_solver_uses_the_dense_sdp_up_to_n_times_k_300():
     assert ILASDP(3, init="kmeans", max_iter=1, n_init=1).fit(X).path_.startswith("lasdp sdp")
     X, _ = gaussian_mixture(110, 3, 2, separation=8.0, covariance="heterogeneous", random_state=9)
     assert ILASDP(3, init="kmeans", max_iter=1, n_init=1).fit(X).path_.startswith("lasdp lowrank")
+
+
+def test_rank_starts_keeps_init_first_and_orders_distinct_candidates_by_likelihood():
+    from problems.clustering.starts import labels_loglik, rank_starts
+
+    X, y = gaussian_mixture(40, 2, 2, separation=6.0, covariance="heterogeneous", ratio=9.0, random_state=11)
+    rng = np.random.default_rng(0)
+    bad = rng.integers(0, 2, 40)
+    half = (np.arange(40) < 20).astype(np.int64)
+    cands = [("relabelled truth", 1 - y), ("random", bad), ("empty", np.zeros(40, dtype=np.int64)),
+             ("copy of init", half.copy()), ("truth again", y.copy())]
+    out = rank_starts(X, 2, half, cands, 3, "full", 1e-6)
+    names = [name for name, _, _ in out]
+    assert names == ["init", "relabelled truth", "random"]
+    lls = [ll for _, _, ll in out]
+    assert lls[1] >= lls[2]
+    assert lls[1] == pytest.approx(labels_loglik(X, y, 2, "full", 1e-6))
+    assert [name for name, _, _ in rank_starts(X, 2, half, cands, 1, "full", 1e-6)] == ["init"]
+
+
+def test_em_start_pool_runs_the_most_likely_candidate():
+    """With start_pool="em" the second run starts from the EM partition with the highest l_nu."""
+    from problems.clustering.starts import labels_loglik, pool_partitions
+
+    X, _ = gaussian_mixture(40, 2, 3, separation=4.0, covariance="heterogeneous", ratio=9.0, anisotropy=4.0,
+                            random_state=12)
+    start = np.random.default_rng(1).integers(0, 2, 40)        # a poor start
+    m = ILASDP(2, init=start, solver="sdp", n_init=2, start_pool="em", pool_size=3, random_state=5,
+               max_iter=3, selection_shrinkage=4.0).fit(X)
+    cands = pool_partitions(X, 2, ("em",), 3, "full", np.random.default_rng(5))
+    best = max(cands, key=lambda c: labels_loglik(X, c[1], 2, "full", 1e-6, 4.0))
+    assert m.start_names_ == ["init", best[0]] and m.n_candidates_ == 4
+    assert m.best_start_ == int(np.argmax(m.start_scores_))
+    # each run keeps its start when no iterate is more likely
+    assert m.start_log_likelihoods_[1] >= labels_loglik(X, best[1], 2, "full", 1e-6) - 1e-9
+    one = ILASDP(2, init=start, solver="sdp", n_init=1, start_pool="em", pool_size=3, max_iter=3).fit(X)
+    assert one.start_names_ == ["init"] and one.n_candidates_ == 1
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"start_pool": "spectral"}, "start_pool must be one of"),
+    ({"start_pool": ("em", "magic")}, "start_pool must be one of"),
+    ({"pool_size": -1}, "pool_size must be a non-negative integer"),
+    ({"pool_size": 1.5}, "pool_size must be a non-negative integer"),
+    ({"selection_shrinkage": -1.0}, "selection_shrinkage must be a finite number >= 0"),
+    ({"selection_shrinkage": float("nan")}, "selection_shrinkage must be a finite number >= 0"),
+    ({"covariance_shrinkage": -2}, "covariance_shrinkage must be a finite number >= 0"),
+])
+def test_bad_start_pool_options(kwargs, match):
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match=match):
+        ILASDP(2, **kwargs).fit(X)
+
+
+def test_shrunk_likelihood_matches_its_formula_and_picks_the_winner():
+    """l_nu uses Sigma_k = (n_k S_k + nu W) / (n_k + nu), W = sum_k n_k S_k / n; the winning run
+    is the argmax of l_nu over the runs."""
+    from problems.clustering.starts import labels_loglik
+
+    X, y = gaussian_mixture(45, 3, 3, separation=3.0, covariance="heterogeneous", ratio=4.0, adversarial=True,
+                            random_state=13)
+    Xc = X - X.mean(axis=0)
+    covs, _ = estimate_covariances(Xc, y, 3, "full", 1e-6)
+    sizes = np.bincount(y)
+    W = sum(n * S for n, S in zip(sizes, covs)) / 45
+    shrunk = [(n * S + 7.0 * W) / (n + 7.0) for n, S in zip(sizes, covs)]
+    assert labels_loglik(X, y, 3, "full", 1e-6, 7.0) == pytest.approx(gaussian_loglik(Xc, y, shrunk))
+    assert labels_loglik(X, y, 3, "full", 1e-6, 0.0) == pytest.approx(gaussian_loglik(Xc, y, covs))
+    # the MLE maximises the likelihood of the labels, so shrinking can only lower it
+    assert labels_loglik(X, y, 3, "full", 1e-6, 7.0) < labels_loglik(X, y, 3, "full", 1e-6, 0.0)
+    start = np.arange(45) % 3
+    m = ILASDP(3, init=start, solver="sdp", n_init=3, pool_size=2, max_iter=2, selection_shrinkage=7.0).fit(X)
+    assert len(m.start_scores_) == len(m.start_names_) >= 2
+    assert m.best_start_ == int(np.argmax(m.start_scores_))
+    assert m.start_scores_[m.best_start_] == pytest.approx(labels_loglik(X, m.labels_, 3, "full", 1e-6, 7.0))
+
+
+def test_covariance_shrinkage_enters_the_iterations():
+    """With covariance_shrinkage = nu the LA-SDP costs use the shrunk covariances and the run keeps
+    the iterate with the highest l_nu; a huge nu makes every cluster use the pooled covariance."""
+    from problems.clustering.gaussian import shrink_covariances
+    from problems.clustering.starts import labels_loglik
+
+    covs = [np.eye(2), 3 * np.eye(2)]
+    out = shrink_covariances(covs, np.array([10, 30]), 20.0)
+    pooled = (10 * covs[0] + 30 * covs[1]) / 40
+    assert np.allclose(out[0], (10 * covs[0] + 20 * pooled) / 30)
+    assert np.allclose(shrink_covariances(covs, np.array([10, 30]), 1e12)[0], pooled)
+    assert shrink_covariances(covs, np.array([10, 30]), 0.0)[1] is covs[1]
+
+    X, _ = gaussian_mixture(36, 3, 3, separation=3.0, covariance="heterogeneous", ratio=4.0, adversarial=True,
+                            random_state=14)
+    start = np.arange(36) % 3
+    m = ILASDP(3, init=start, solver="sdp", n_init=1, max_iter=3, covariance_shrinkage=8.0).fit(X)
+    # the kept labels score at least as well as the start under l_nu (the start is a candidate)
+    assert labels_loglik(X, m.labels_, 3, "full", 1e-6, 8.0) >= labels_loglik(X, start, 3, "full", 1e-6, 8.0) - 1e-9
+    plain = ILASDP(3, init=start, solver="sdp", n_init=1, max_iter=1).fit(X)
+    shrunk = ILASDP(3, init=start, solver="sdp", n_init=1, max_iter=1, covariance_shrinkage=1e9).fit(X)
+    assert shrunk.history_[0]["lasdp_objective"] != pytest.approx(plain.history_[0]["lasdp_objective"])

@@ -84,6 +84,16 @@ def membership_covariances(X: np.ndarray, memberships: list, kind: str, reg_cova
     return covs, fixed
 
 
+def shrink_covariances(covs: list[np.ndarray], sizes: np.ndarray, nu: float) -> list[np.ndarray]:
+    """Sigma_k = (n_k S_k + nu W) / (n_k + nu) with W = sum_k n_k S_k / sum_k n_k: each cluster
+    covariance shrunk towards the pooled within-cluster one by nu pseudo-points (nu = 0: unchanged)."""
+    if nu <= 0:
+        return list(covs)
+    sizes = np.asarray(sizes, dtype=float)
+    pooled = sum(nk * S for nk, S in zip(sizes, covs)) / max(float(sizes.sum()), 1e-12)
+    return [(nk * S + nu * pooled) / (nk + nu) for nk, S in zip(sizes, covs)]
+
+
 def gaussian_loglik(X: np.ndarray, labels: np.ndarray, covs: list[np.ndarray]) -> float:
     """sum_i log N(x_i; mean of its cluster, Sigma of its cluster)."""
     d = X.shape[1]

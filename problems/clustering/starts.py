@@ -1,0 +1,90 @@
+"""Candidate starting partitions for ILASDP, ranked by the labels-as-parameters likelihood.
+
+iLA-SDP (Zhuang, Chen, Yang, ICML 2023) maximises the Gaussian log-likelihood with labels as
+parameters, a non-concave problem whose iterations stop at the first fixed point; which
+fixed point depends on the start. The pool holds cheap partitions of different kinds:
+
+* 'kmeans': k-means++ / Lloyd runs (Arthur & Vassilvitskii 2007), one seed each;
+* 'em': the MAP labels of EM fits of a Gaussian mixture (Dempster, Laird, Rubin 1977;
+  scikit-learn's GaussianMixture, n_init=1), cycling through its 'kmeans', 'k-means++' and
+  'random_from_data' initialisations, one seed each.
+
+Partitions equal up to relabelling, or with an empty cluster, are dropped, and the rest are
+ranked by l_nu(G) = sum_k sum_{i in G_k} log N(x_i; mean_k, Sigma_k), with MLE means and
+covariances S_k shrunk towards the pooled within-cluster covariance W,
+Sigma_k = (n_k S_k + nu W) / (n_k + nu) (nu pseudo-points; nu = 0 is the objective the LA-SDP
+iterations raise). With few points per cluster the MLE l(G) overfits the covariances and is
+biased as a partition criterion (the classification likelihood, Celeux & Govaert 1992);
+shrinkage towards a pooled covariance as in regularised discriminant analysis (Friedman
+1989) damps that. The kinds, counts and nu were chosen on held-out seeds (docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+
+from .gaussian import estimate_covariances, gaussian_loglik, shrink_covariances
+from .rounding import fill_empty
+
+POOLS = ("kmeans", "em")
+EM_INITS = ("kmeans", "k-means++", "random_from_data")
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when the label vectors a and b describe the same partition (up to relabelling)."""
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return pairs.shape[1] == np.unique(a).size == np.unique(b).size
+
+
+def labels_loglik(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_covar: float,
+                  shrinkage: float = 0.0) -> float:
+    """l_nu(G): the Gaussian log-likelihood of the partition at its MLE means and at the covariances
+    Sigma_k = (n_k S_k + nu W) / (n_k + nu), shrunk towards the pooled within-cluster covariance
+    W = sum_k n_k S_k / n by nu = `shrinkage` pseudo-points (nu = 0: l(G), the MLE)."""
+    Xc = X - X.mean(axis=0)
+    covs, _ = estimate_covariances(Xc, labels, K, kind, reg_covar)
+    covs = shrink_covariances(covs, np.bincount(labels, minlength=K), shrinkage)
+    return gaussian_loglik(Xc, labels, covs)
+
+
+def pool_partitions(X: np.ndarray, K: int, pools: tuple[str, ...], count: int, kind: str,
+                    rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """[(name, labels)]: `count` partitions of each kind in `pools` (seeds drawn from rng)."""
+    out = []
+    for pool in pools:
+        for i in range(count):
+            seed = int(rng.integers(2**31 - 1))
+            if pool == "kmeans":
+                lab = KMeans(K, n_init=1, random_state=seed).fit_predict(X)
+            else:
+                init = EM_INITS[i % len(EM_INITS)]
+                lab = GaussianMixture(K, covariance_type=kind, init_params=init,
+                                      random_state=seed).fit(X).predict(X)
+            out.append((f"{pool}{i}" if pool == "kmeans" else f"em-{init}-{i}", np.asarray(lab, dtype=np.int64)))
+    return out
+
+
+def rank_starts(X: np.ndarray, K: int, first: np.ndarray, candidates: list[tuple[str, np.ndarray]],
+                n_starts: int, kind: str, reg_covar: float,
+                shrinkage: float = 0.0) -> list[tuple[str, np.ndarray, float]]:
+    """The starts to run: `first` (always), then the n_starts - 1 distinct candidates with the
+    highest l_nu (nu = shrinkage).
+
+    Returns [(name, labels, l_nu(labels))]; candidates with an empty cluster or equal to an
+    earlier partition up to relabelling are skipped.
+    """
+    def score(lab):
+        return labels_loglik(X, lab, K, kind, reg_covar, shrinkage)
+
+    kept: list[tuple[str, np.ndarray, float]] = [("init", first, score(first))]
+    scored = []
+    for name, lab in candidates:
+        if np.unique(lab).size < K:
+            continue
+        lab = fill_empty(lab, X, K)
+        if any(same_partition(lab, other) for _, other, _ in kept + scored):
+            continue
+        scored.append((name, lab, score(lab)))
+    scored.sort(key=lambda t: -t[2])
+    return kept + scored[:max(n_starts - 1, 0)]
