@@ -213,9 +213,9 @@ class KnapsackInstance:
         out[:n_uniform] = self.random_first_stage(n_uniform, rng)
         for k in range(n_uniform, count):
             score = self.f * (1 + 0.3 * rng.standard_normal(self.n)) / (self.c + self.t * rng.random(self.n))
-            fill = np.cumsum(self.c[np.argsort(-score)])
-            m = int(np.searchsorted(fill, rng.uniform(0.6, 1.5) * self.C))
-            out[k, np.argsort(-score)[:m]] = 1.0
+            order = np.argsort(-score)
+            m = int(np.searchsorted(np.cumsum(self.c[order]), rng.uniform(0.6, 1.5) * self.C))
+            out[k, order[:m]] = 1.0
             flip = rng.random(self.n) < 0.05
             out[k, flip] = 1.0 - out[k, flip]
         return out
@@ -230,8 +230,8 @@ class KnapsackInstance:
         n_rand = count - count // 2
         out[:n_rand] = self.random_scenarios(n_rand, rng)
         full = math.floor(self.gamma)
+        w = (self.p_hat + 1e-9) * np.where(np.asarray(x) > 0.5, 1.0, 0.05)
         for k in range(n_rand, count):
-            w = (self.p_hat + 1e-9) * np.where(np.asarray(x) > 0.5, 1.0, 0.05)
             order = rng.choice(self.n, size=self.n, replace=False, p=w / w.sum())
             out[k, order[:full]] = 1.0
             if full < self.n:

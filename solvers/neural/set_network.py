@@ -48,20 +48,24 @@ def interacts(parts: dict, u_width: int, n_feats: int) -> bool:
     return width == 2 * u_width + n_feats and u_width > 0
 
 
+def _interacts_at(parts: dict, u_width: int, n_feats: int, x: Any) -> bool:
+    """`interacts` for a fixed first stage x, which a network with the interaction needs."""
+    inter = interacts(parts, u_width, n_feats)
+    if inter and x is None:
+        raise ValueError("this network's scenario part depends on x (x-xi interaction): pass x")
+    return inter
+
+
 def _xi_inputs(parts: dict, x: Any, feats: np.ndarray, u: np.ndarray) -> np.ndarray:
     u = np.asarray(u, dtype=float)
-    if interacts(parts, u.shape[1], feats.shape[1]):
-        if x is None:
-            raise ValueError("this network's scenario part depends on x (x-xi interaction): pass x")
+    if _interacts_at(parts, u.shape[1], feats.shape[1], x):
         return np.column_stack([u, np.asarray(x, dtype=float)[:, None] * u, feats])
     return np.column_stack([u, feats])
 
 
 def value(parts: dict, x: np.ndarray, feats: np.ndarray, u: np.ndarray) -> float:
     """V(x, xi) for one instance: x (n,), feats (n, d) scaled, u (n, k) item views of xi."""
-    hx = _fwd(parts, "x_item", np.column_stack([x, feats])).sum(axis=0)
-    hu = _fwd(parts, "xi_item", _xi_inputs(parts, x, feats, u)).sum(axis=0)
-    z = np.concatenate([_fwd(parts, "x_post", hx[None])[0], _fwd(parts, "xi_post", hu[None])[0]])
+    z = np.concatenate([x_embedding_constant(parts, x, feats), xi_embedding_constant(parts, feats, u, x)])
     return float(_fwd(parts, "value", z[None])[0, 0])
 
 
@@ -98,10 +102,9 @@ def xi_embedding_constant(parts: dict, feats: np.ndarray, u: np.ndarray, x: np.n
     return _fwd(parts, "xi_post", hu[None])[0]
 
 
-def _embed_binary_sum(model: optlib.Model, parts: dict, item: str, post: str, x_var: Any, inp0: np.ndarray,
-                      inp1: np.ndarray, name: str) -> tuple[Any, np.ndarray, np.ndarray]:
-    """phi(sum_i a(x_i ? inp1_i : inp0_i)) for binary x: the sum is G0 + D'x exactly."""
-    D, g = _binary_sum(parts, item, inp0, inp1)
+def _embed_binary_sum(model: optlib.Model, parts: dict, post: str, x_var: Any, D: np.ndarray, g: np.ndarray,
+                      name: str) -> tuple[Any, np.ndarray, np.ndarray]:
+    """phi(D'x + g) for binary x (the item sum, exact: `_binary_sum`) with interval bounds."""
     s = D.T @ x_var + g
     lo = g + np.minimum(D, 0).sum(axis=0)
     hi = g + np.maximum(D, 0).sum(axis=0)
@@ -136,6 +139,18 @@ def _scenario_parts(parts: dict, feats: np.ndarray, u: np.ndarray) -> tuple | No
     if not interacts(parts, u.shape[1], feats.shape[1]):
         return None
     return _binary_sum(parts, "xi_item", np.column_stack([u, 0 * u, feats]), np.column_stack([u, u, feats]))
+
+
+def _embed_scenario_xi(model: optlib.Model, parts: dict, x_var: Any, feats: np.ndarray, u: np.ndarray,
+                       domain: Domain, name: str, x0: np.ndarray | None = None, warm: dict | None = None,
+                       relax: bool = False) -> tuple[Any, Forms, Any]:
+    """phi_xi at the fixed scenario u as in `_embed_post` (x-xi interaction), else the constant (its forms
+    constant in x, its value at any x0)."""
+    sc = _scenario_parts(parts, feats, u)
+    if sc is not None:
+        return _embed_post(model, parts, "xi_post", x_var, *sc, domain, name, x0, warm, relax)
+    exi = xi_embedding_constant(parts, feats, u)
+    return exi, Forms.affine(np.zeros((exi.size, feats.shape[0])), exi), exi
 
 
 def _x_sum(parts: dict, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,13 +209,8 @@ def value_bounds_lp(parts: dict, feats: np.ndarray, u: np.ndarray, domain: Domai
     if domain.budget is not None:
         m.add(domain.budget[0] @ x <= domain.budget[1], name="budget")
     ex, fx, _ = _embed_post(m, parts, "x_post", x, *_x_sum(parts, feats), domain, "x", None, None, relax=True)
-    sc = _scenario_parts(parts, feats, np.asarray(u, dtype=float))
-    if sc is None:
-        exi = xi_embedding_constant(parts, feats, u)
-        fxi = Forms.affine(np.zeros((exi.size, n)), exi)
-    else:
-        exi, fxi, _ = _embed_post(m, parts, "xi_post", x, *sc, domain, "xi", None, None, relax=True)
-    (W, b), acts = parts["value"][0][0], list(parts["value"][1])
+    exi, fxi, _ = _embed_scenario_xi(m, parts, x, feats, np.asarray(u, dtype=float), domain, "xi", relax=True)
+    W, b = parts["value"][0][0]
     bnds, _ = propagate(*_p(parts, "value"), Forms.concat([fx, fxi]), domain)
     L, U = (v.copy() for v in bnds[0])
     a = W @ optlib.hstack([ex, exi]) + b
@@ -242,12 +252,7 @@ def embed_scenario_values(model: optlib.Model, parts: dict, x_var: Any, feats: n
     out = []
     for k, u in enumerate(views):
         u = np.asarray(u, dtype=float)
-        sc = _scenario_parts(parts, feats, u)
-        if sc is not None:
-            exi, fxi, exi0 = _embed_post(model, parts, "xi_post", x_var, *sc, domain, f"{name}{k}_xi", x0, warm_start)
-        else:
-            exi = exi0 = xi_embedding_constant(parts, feats, u)
-            fxi = Forms.affine(np.zeros((exi.size, n)), exi)
+        exi, fxi, exi0 = _embed_scenario_xi(model, parts, x_var, feats, u, domain, f"{name}{k}_xi", x0, warm_start)
         fin = Forms.concat([fx, fxi])
         bnds, _ = propagate(vl, vacts, fin, domain)
         if value_bounds is not None and value_bounds[k] is not None:
@@ -263,20 +268,18 @@ def embed_scenario_values(model: optlib.Model, parts: dict, x_var: Any, feats: n
 def embed_x(model: optlib.Model, parts: dict, x_var: Any, feats: np.ndarray,
             name: str = "xemb") -> tuple[Any, np.ndarray, np.ndarray]:
     """phi_x(sum_i a_x([x_i, f_i])) for a binary vector variable x: (expression, lower, upper)."""
-    n = feats.shape[0]
-    return _embed_binary_sum(model, parts, "x_item", "x_post", x_var, np.column_stack([np.zeros(n), feats]),
-                             np.column_stack([np.ones(n), feats]), name)
+    return _embed_binary_sum(model, parts, "x_post", x_var, *_x_sum(parts, feats), name)
 
 
 def embed_xi_fixed_scenario(model: optlib.Model, parts: dict, x_var: Any, feats: np.ndarray, u: np.ndarray,
                             name: str = "xifix") -> tuple[Any, np.ndarray, np.ndarray]:
     """phi_xi(sum_i a_xi([u_i, x_i u_i, f_i])) at a fixed scenario for a binary x (interaction networks)."""
     u = np.asarray(u, dtype=float)
-    if not interacts(parts, u.shape[1], feats.shape[1]):
+    sc = _scenario_parts(parts, feats, u)
+    if sc is None:
         e = xi_embedding_constant(parts, feats, u)
         return e, e, e
-    return _embed_binary_sum(model, parts, "xi_item", "xi_post", x_var, np.column_stack([u, 0 * u, feats]),
-                             np.column_stack([u, u, feats]), name)
+    return _embed_binary_sum(model, parts, "xi_post", x_var, *sc, name)
 
 
 def adversary_bounds(parts: dict, feats: np.ndarray, views: np.ndarray, domain: Domain,
@@ -289,9 +292,7 @@ def adversary_bounds(parts: dict, feats: np.ndarray, views: np.ndarray, domain: 
     phi_xi and of the value head use the budget row, unlike interval bounds on the box of the sum."""
     views = np.asarray(views, dtype=float)
     n, k, m = views.shape
-    inter = interacts(parts, k, feats.shape[1])
-    if inter and x is None:
-        raise ValueError("this network's scenario part depends on x (x-xi interaction): pass x")
+    inter = _interacts_at(parts, k, feats.shape[1], x)
     layers, acts = _p(parts, "xi_item")
     item_bounds, total = [], None
     for i in range(n):
@@ -318,9 +319,7 @@ def embed_xi(model: optlib.Model, parts: dict, u_exprs: list, u_lo: np.ndarray, 
     bounds, phi_xi bounds) from `adversary_bounds` (intersected with the interval ones)."""
     layers, acts = _p(parts, "xi_item")
     u_lo, u_hi = np.asarray(u_lo, dtype=float), np.asarray(u_hi, dtype=float)
-    if interacts(parts, u_lo.shape[1], feats.shape[1]):
-        if x is None:
-            raise ValueError("this network's scenario part depends on x (x-xi interaction): pass x")
+    if _interacts_at(parts, u_lo.shape[1], feats.shape[1], x):
         xs = np.asarray(x, dtype=float)
         u_exprs = [optlib.hstack([u, float(xs[i]) * u]) for i, u in enumerate(u_exprs)]
         u_lo, u_hi = np.column_stack([u_lo, xs[:, None] * u_lo]), np.column_stack([u_hi, xs[:, None] * u_hi])
