@@ -50,6 +50,11 @@ def estimate_covariances(X: np.ndarray, labels: np.ndarray, K: int, kind: str, r
     return covs, fixed
 
 
+def membership_shares(Z: np.ndarray, factored: bool) -> np.ndarray:
+    """The shares max(Z 1, 0) of the points in a relaxed membership Z (or its factor U, Z = U U')."""
+    return np.clip(Z @ Z.sum(axis=0) if factored else Z.sum(axis=1), 0.0, None)
+
+
 def membership_covariances(X: np.ndarray, memberships: list, kind: str, reg_covar: float, factored: bool):
     """Covariances from the relaxed membership matrices Z_k (or factors U_k, Z_k = U_k U_k').
 
@@ -64,13 +69,11 @@ def membership_covariances(X: np.ndarray, memberships: list, kind: str, reg_cova
     covs, fixed = [], []
     for k, Z in enumerate(memberships):
         if factored:
-            w = Z @ Z.sum(axis=0)
             XZ = X.T @ Z
             cross = XZ @ XZ.T
         else:
-            w = Z.sum(axis=1)
             cross = X.T @ Z @ X
-        w = np.clip(w, 0.0, None)
+        w = membership_shares(Z, factored)
         size = float(w.sum())
         if size <= 1e-12:
             S = np.eye(d) * base
@@ -92,6 +95,12 @@ def shrink_covariances(covs: list[np.ndarray], sizes: np.ndarray, nu: float) -> 
     sizes = np.asarray(sizes, dtype=float)
     pooled = sum(nk * S for nk, S in zip(sizes, covs)) / max(float(sizes.sum()), 1e-12)
     return [(nk * S + nu * pooled) / (nk + nu) for nk, S in zip(sizes, covs)]
+
+
+def shrunk_loglik(X: np.ndarray, labels: np.ndarray, covs: list[np.ndarray], nu: float) -> float:
+    """l_nu: `gaussian_loglik` at the label covariances `covs` shrunk by nu pseudo-points
+    (`shrink_covariances` with the cluster sizes of `labels`; nu = 0: the covariances as given)."""
+    return gaussian_loglik(X, labels, shrink_covariances(covs, np.bincount(labels, minlength=len(covs)), nu))
 
 
 def gaussian_loglik(X: np.ndarray, labels: np.ndarray, covs: list[np.ndarray]) -> float:

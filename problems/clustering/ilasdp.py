@@ -54,14 +54,15 @@ from .gaussian import (
     estimate_covariances,
     gaussian_loglik,
     membership_covariances,
+    membership_shares,
     responsibilities,
     shrink_covariances,
+    shrunk_loglik,
 )
 from .lasdp import affinity_terms, build_lasdp, factored_costs
 from .lowrank import nonneg_burer_monteiro
 from .rounding import fill_empty
-from .starts import POOLS, labels_loglik, pool_partitions, rank_starts
-from .starts import same_partition as _same_partition  # noqa: F401  (old private name)
+from .starts import POOLS, pool_partitions, rank_starts
 
 COVARIANCES = ("full", "diag")
 UPDATES = ("labels", "membership")
@@ -173,13 +174,13 @@ class ILASDP(ClusterMixin, BaseEstimator):
             raise ValueError(f"pool_size must be a non-negative integer or None, got {self.pool_size!r}")
         Xc = X - X.mean(axis=0)
         nu = _check_nonnegative(self.selection_shrinkage, "selection_shrinkage")
-        self._shrink = _check_nonnegative(self.covariance_shrinkage, "covariance_shrinkage")
+        shrink = _check_nonnegative(self.covariance_shrinkage, "covariance_shrinkage")
         first = fill_empty(self._initial_labels(X, K), X, K)
         candidates = (pool_partitions(X, K, pools, pool_size, kind, np.random.default_rng(self.random_state))
                       if n_init > 1 else [])      # one run: only init, no pool needed
         starts = rank_starts(X, K, first, candidates, n_init, kind, self.reg_covar, nu)
-        runs = [self._run(X, Xc, lab, K, kind, solver, update, max_iter) for _, lab, _ in starts]
-        scores = [labels_loglik(X, r["labels_"], K, kind, self.reg_covar, nu) for r in runs]
+        runs = [self._run(X, Xc, lab, K, kind, solver, update, max_iter, shrink) for _, lab, _ in starts]
+        scores = [shrunk_loglik(Xc, r["labels_"], list(r["covariances_"]), nu) for r in runs]
         best = int(np.argmax(scores))
         for key, value in runs[best].items():
             setattr(self, key, value)
@@ -192,23 +193,25 @@ class ILASDP(ClusterMixin, BaseEstimator):
         self.time_ = time.perf_counter() - t0
         return self
 
-    def _run(self, X, Xc, labels, K, kind, solver, update, max_iter) -> dict:
-        """One iLA-SDP run from the starting partition `labels`: the fitted attributes as a dict."""
+    def _run(self, X, Xc, labels, K, kind, solver, update, max_iter, shrink) -> dict:
+        """One iLA-SDP run from the starting partition `labels` (covariance_shrinkage = `shrink`):
+        the fitted attributes as a dict."""
         d = X.shape[1]
         init_labels = labels.copy()
         history, regularized, best_labels = [], set(), []
         converged = False
         self.result_ = None
         members = None                        # relaxed memberships of the last LA-SDP (update='membership')
+        label_covs, label_fixed = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
+        iterate_covs = [label_covs]           # the label covariances of the start and of each iterate
         for it in range(1, max_iter + 1):
             if members is None:
-                covs, fixed = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
+                covs, fixed = label_covs, label_fixed
                 sizes = np.bincount(labels, minlength=K)
             else:
                 covs, fixed = membership_covariances(Xc, members, kind, self.reg_covar, solver == "lowrank")
-                sizes = [float(np.clip(U @ U.sum(axis=0) if solver == "lowrank" else U.sum(axis=1), 0, None).sum())
-                         for U in members]
-            covs = shrink_covariances(covs, sizes, self._shrink)
+                sizes = [float(membership_shares(U, solver == "lowrank").sum()) for U in members]
+            covs = shrink_covariances(covs, sizes, shrink)
             for k, ridge in fixed:
                 regularized.add(k)
                 warnings.warn(f"ILASDP: the covariance of cluster {k} ({int((labels == k).sum())} points in "
@@ -224,27 +227,25 @@ class ILASDP(ClusterMixin, BaseEstimator):
                 members = step_members
             new = fill_empty(new, X, K)
             changed = int((new != labels).sum())
-            covs_new, _ = estimate_covariances(Xc, new, K, kind, self.reg_covar)
+            label_covs, label_fixed = estimate_covariances(Xc, new, K, kind, self.reg_covar)
+            iterate_covs.append(label_covs)
             history.append({"iteration": it, "changed": changed, "lasdp_objective": obj, "status": status,
-                            "log_likelihood": gaussian_loglik(Xc, new, covs_new)})
+                            "log_likelihood": gaussian_loglik(Xc, new, label_covs)})
             labels = new
             best_labels.append(new)
             if changed == 0:
                 converged = True
                 break
-        init_ll = gaussian_loglik(Xc, init_labels, estimate_covariances(Xc, init_labels, K, kind,
-                                                                        self.reg_covar)[0])
-        lls = [init_ll] + [h["log_likelihood"] for h in history]
-        if self._shrink > 0:                      # the iterations raise l_nu, nu = covariance_shrinkage
-            lls = [labels_loglik(X, lab, K, kind, self.reg_covar, self._shrink)
-                   for lab in [init_labels] + best_labels]
+        iterates = [init_labels] + best_labels
+        plain = [gaussian_loglik(Xc, init_labels, iterate_covs[0])] + [h["log_likelihood"] for h in history]
+        lls = plain
+        if shrink > 0:                            # the iterations raise l_nu, nu = covariance_shrinkage
+            lls = [shrunk_loglik(Xc, lab, covs, shrink) for lab, covs in zip(iterates, iterate_covs)]
         best_iteration = int(np.argmax(lls))      # 0: the initial labels
-        if best_iteration != len(history):
-            labels = init_labels if best_iteration == 0 else best_labels[best_iteration - 1]
-        covs, _ = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
+        labels, covs = iterates[best_iteration], iterate_covs[best_iteration]
         return {"labels_": labels, "covariances_": np.stack(covs),
                 "means_": np.stack([X[labels == k].mean(axis=0) for k in range(K)]),
-                "log_likelihood_": gaussian_loglik(Xc, labels, covs), "history_": history,
+                "log_likelihood_": plain[best_iteration], "history_": history,
                 "n_iter_": len(history), "regularized_": sorted(regularized), "converged_": converged,
                 "init_labels_": init_labels, "best_iteration_": best_iteration, "result_": self.result_}
 

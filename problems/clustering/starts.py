@@ -24,17 +24,11 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-from .gaussian import estimate_covariances, gaussian_loglik, shrink_covariances
-from .rounding import fill_empty
+from .gaussian import estimate_covariances, shrunk_loglik
+from .metrics import misclustering_error
 
 POOLS = ("kmeans", "em")
 EM_INITS = ("kmeans", "k-means++", "random_from_data")
-
-
-def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
-    """True when the label vectors a and b describe the same partition (up to relabelling)."""
-    pairs = np.unique(np.stack([a, b]), axis=1)
-    return pairs.shape[1] == np.unique(a).size == np.unique(b).size
 
 
 def labels_loglik(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_covar: float,
@@ -43,9 +37,7 @@ def labels_loglik(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_cova
     Sigma_k = (n_k S_k + nu W) / (n_k + nu), shrunk towards the pooled within-cluster covariance
     W = sum_k n_k S_k / n by nu = `shrinkage` pseudo-points (nu = 0: l(G), the MLE)."""
     Xc = X - X.mean(axis=0)
-    covs, _ = estimate_covariances(Xc, labels, K, kind, reg_covar)
-    covs = shrink_covariances(covs, np.bincount(labels, minlength=K), shrinkage)
-    return gaussian_loglik(Xc, labels, covs)
+    return shrunk_loglik(Xc, labels, estimate_covariances(Xc, labels, K, kind, reg_covar)[0], shrinkage)
 
 
 def pool_partitions(X: np.ndarray, K: int, pools: tuple[str, ...], count: int, kind: str,
@@ -82,8 +74,7 @@ def rank_starts(X: np.ndarray, K: int, first: np.ndarray, candidates: list[tuple
     for name, lab in candidates:
         if np.unique(lab).size < K:
             continue
-        lab = fill_empty(lab, X, K)
-        if any(same_partition(lab, other) for _, other, _ in kept + scored):
+        if any(misclustering_error(other, lab) == 0 for _, other, _ in kept + scored):   # same up to relabelling
             continue
         scored.append((name, lab, score(lab)))
     scored.sort(key=lambda t: -t[2])
