@@ -47,7 +47,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 
-from optlib.validate import check_positive
+from optlib.validate import check_nonneg, check_positive
 
 from ._validation import check_choice, check_data, check_labels, check_n_clusters
 from .gaussian import (
@@ -72,13 +72,6 @@ INITS = ("sdp", "kmeans", "random")
 
 class SingularCovarianceWarning(UserWarning):
     """A cluster covariance was singular (too few points or collinear) and was regularised."""
-
-
-def _check_nonnegative(value: Any, name: str) -> float:
-    """`value` as a float >= 0 and finite; ValueError naming `name` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class ILASDP(ClusterMixin, BaseEstimator):
@@ -173,8 +166,8 @@ class ILASDP(ClusterMixin, BaseEstimator):
         if isinstance(pool_size, bool) or not isinstance(pool_size, numbers.Integral) or pool_size < 0:
             raise ValueError(f"pool_size must be a non-negative integer or None, got {self.pool_size!r}")
         Xc = X - X.mean(axis=0)
-        nu = _check_nonnegative(self.selection_shrinkage, "selection_shrinkage")
-        shrink = _check_nonnegative(self.covariance_shrinkage, "covariance_shrinkage")
+        nu = check_nonneg(self.selection_shrinkage, "selection_shrinkage")
+        shrink = check_nonneg(self.covariance_shrinkage, "covariance_shrinkage")
         first = fill_empty(self._initial_labels(X, K), X, K)
         candidates = (pool_partitions(X, K, pools, pool_size, kind, np.random.default_rng(self.random_state))
                       if n_init > 1 else [])      # one run: only init, no pool needed

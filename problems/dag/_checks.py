@@ -53,14 +53,6 @@ def check_binary(X: np.ndarray, loss: str) -> None:
         raise ValueError("loss='logistic' needs X with entries in {0, 1} (a logistic SEM); got other values")
 
 
-def check_nonneg(value: Any, name: str, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 def check_positive_int(value: Any, name: str, allow_none: bool = False, minimum: int = 1) -> int | None:
     if value is None and allow_none:
         return None

@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from optlib.validate import check_nonneg
+
 from ._checks import (
     check_constraints,
     check_data,
-    check_nonneg,
     check_positive_int,
     constant_columns,
 )

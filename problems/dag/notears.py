@@ -16,11 +16,12 @@ import scipy.linalg as sla
 import scipy.optimize as sopt
 from sklearn.base import BaseEstimator
 
+from optlib.validate import check_nonneg
+
 from ._checks import (
     check_binary,
     check_data,
     check_loss,
-    check_nonneg,
     check_positive_int,
     constant_columns,
 )
