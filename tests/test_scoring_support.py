@@ -8,11 +8,12 @@ import pytest
 
 from optlib import Status
 from problems.scoring import SLIMClassifier, load_dataset
+from problems.scoring import boxsearch as boxsearch_mod
 from problems.scoring import support as support_mod
 from problems.scoring.data import data_dir
 from problems.scoring.recheck import full_objective
 from problems.scoring.boxsearch import BoxBounds, _exact, orthants
-from problems.scoring.support import cutoff_margin, supports
+from problems.scoring.support import count_supports, cutoff_margin, supports
 
 needs_data = pytest.mark.skipif(not (data_dir() / "breastcancer.csv").exists(),
                                 reason="../shared/data/scoring not present")
@@ -86,7 +87,10 @@ def test_weights_signs_and_fractional_data():
     assert key_of(clf, X, y, 0.02, margin=1e-3, weights=w) == want
 
 
-def test_box_bound_is_below_every_point_of_the_box():
+@pytest.mark.parametrize("sweep", [False, True])     # True: the per-box best_intercept path of wide intercepts
+def test_box_bound_is_below_every_point_of_the_box(sweep, monkeypatch):
+    if sweep:
+        monkeypatch.setattr(boxsearch_mod, "_MAX_BINS", 0)
     X, y = data(14, n=20, d=3, low=-3)
     p = SLIMClassifier(C0=0.02, coef_bounds=(-3, 3), intercept_bounds=(-10, 10), max_features=3, margin=1.0,
                        cuts=False).build(X, y)
@@ -161,14 +165,8 @@ def test_restricted_problem_keeps_rows_and_objective():
     assert np.all(sub.big_m <= p.big_m + 1e-12)
     coef = np.array([1, -2, 0, 0])
     res = sub.model.solve(backend="highs")
-    assert res.objective == pytest.approx(full_objective(p, *_decode(res, sub)), abs=1e-9)
+    assert res.objective == pytest.approx(full_objective(p, *sub.variables.decode(res)), abs=1e-9)
     assert full_objective(sub, coef, 0) == pytest.approx(full_objective(p, coef, 0), abs=1e-12)
-
-
-def _decode(res, problem):
-    v = problem.variables
-    coef = np.round(np.asarray(res[v.coef], dtype=float)).astype(np.int64).ravel()
-    return coef, int(round(float(np.asarray(res[v.intercept]).ravel()[0])))
 
 
 def test_objective_replacing_hook_falls_back_to_one_mip():
@@ -213,6 +211,7 @@ def test_supports_are_the_maximal_sets_of_free_columns():
     assert supports(p) == list(itertools.combinations([0, 2, 3, 4], 3))
     exact = supports(p, maximal=False)
     assert len(exact) == 4 + 6 + 4 + 1 and exact[-1] == () and len(set(exact)) == len(exact)
+    assert count_supports(p) == len(exact)
 
 
 @needs_data

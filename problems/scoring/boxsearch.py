@@ -82,9 +82,7 @@ class BoxBounds:
         R = bhi - blo + 1
         N = hi_pos.shape[0]
         if R > _MAX_BINS:
-            need = np.ceil(self.margin - hi_pos - 1e-9)
-            allow = np.floor(-self.margin - lo_neg + 1e-9)
-            return np.array([self._sweep(need[k], allow[k]) for k in range(N)])
+            return np.array([self._sweep(hi_pos[k], lo_neg[k]) for k in range(N)])
         base = (np.arange(N) * (R + 1.0))[:, None]
         p = np.ceil((self.margin - blo - 1e-9) - hi_pos)                  # need - blo
         np.clip(p, 0, R, out=p)
@@ -100,9 +98,10 @@ class BoxBounds:
         wrong = self.w_pos.sum() - cp[:, :R] + cn[:, :R]
         return wrong.min(axis=1)
 
-    def _sweep(self, need: np.ndarray, allow: np.ndarray) -> float:
-        scores = np.concatenate([self.margin - need, -self.margin - allow])
-        sign = np.concatenate([np.ones(need.size), -np.ones(allow.size)])
+    def _sweep(self, hi_pos: np.ndarray, lo_neg: np.ndarray) -> float:
+        """The same minimum for one box by `best_intercept` on the rows' most favourable scores."""
+        scores = np.concatenate([hi_pos, lo_neg])
+        sign = np.concatenate([np.ones(hi_pos.size), -np.ones(lo_neg.size)])
         w = np.concatenate([self.w_pos, self.w_neg])
         return best_intercept(scores, sign, w, self.blo, self.bhi, self.margin)[1]
 

@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from optlib import Status
+from optlib.validate import check_nonneg
 
 from .base import IPClassifierMixin
 from .display import ScoreCard
@@ -155,9 +156,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------
     def _check_params(self, d: int) -> int:
-        if isinstance(self.C0, bool) or not isinstance(self.C0, numbers.Real) or not (
-                math.isfinite(self.C0) and self.C0 >= 0):
-            raise ValueError(f"C0 must be a finite number >= 0, got {self.C0!r}")
+        check_nonneg(self.C0, "C0")
         if isinstance(self.margin, bool) or not isinstance(self.margin, numbers.Real) or not (
                 0 < self.margin < math.inf):
             raise ValueError(f"margin must be a positive finite number, got {self.margin!r}")
@@ -230,31 +229,36 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             first = rounded_start(problem)
             start = warm_values(problem, *first)
         warn_big_m(problem)
+        found = None
         if self.method == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first)
-            if found is not None:
-                result, (coef, b) = found
-                self._set_model(problem, coef, b)
-                self.result_ = self._round_bound(result, problem.grid_extras())
-                return self
-        result = self._solve(problem, start)
-        v = problem.variables
-        if result.status.has_solution:
-            coef = np.round(np.asarray(result[v.coef], dtype=float)).astype(np.int64).ravel()
-            b = int(round(float(np.asarray(result[v.intercept]).ravel()[0])))
-            result = recheck(problem, result, coef, b)
-            if result.status is not Status.OPTIMAL and first is not None:
-                result, (coef, b) = keep_better(problem, result, (coef, b), first)
-            self._set_model(problem, coef, b)
+        if found is None:
+            found = self._decoded(problem, self._solve(problem, start), first)
+        result, model = found
+        if model is not None:
+            self._set_model(problem, *model)
         self.result_ = self._round_bound(result, problem.grid_extras())
         return self
+
+    @staticmethod
+    def _decoded(problem: SLIMProblem, result, first: tuple[np.ndarray, int] | None):
+        """(result, (coef, intercept)) of the single IP's solve, re-checked exactly (`recheck.py`)
+        and replaced by the warm start `first` when that is better; the model is None when the
+        solve found no scoring system."""
+        if not result.status.has_solution:
+            return result, None
+        model = problem.variables.decode(result)
+        result = recheck(problem, result, *model)
+        if result.status is not Status.OPTIMAL and first is not None:
+            result, model = keep_better(problem, result, model, first)
+        return result, model
 
     def _fit_supports(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None):
         """(result, (coef, intercept)) by the support decomposition (`support.py`), or None
         when it found no scoring system (then the single IP decides, e.g. INFEASIBLE)."""
-        from .support import MAX_SUPPORTS, point_result, search_result, search_supports, supports
+        from .support import MAX_SUPPORTS, count_supports, point_result, search_result, search_supports
 
-        n = len(supports(problem, maximal=False))
+        n = count_supports(problem)
         if n > MAX_SUPPORTS:
             raise ValueError(f"method='support' would solve {n} feature sets (more than {MAX_SUPPORTS}); "
                              "use method='mip' or a smaller max_features")
@@ -271,7 +275,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         point = point_result(self._restricted_box(problem), best, kw) if best is not None else None
         if point is None:
             return None
-        return search_result(search, point, limit), best
+        return search_result(search, point), best
 
     def _restricted_box(self, problem: SLIMProblem):
         return lambda lo, hi, intercept=None: self._restricted(problem, lo, hi, intercept)
@@ -286,9 +290,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         budget = self._cut_budget()
         keep = problem.variables.rows
         used = "used" if problem.max_features < problem.data.X.shape[1] else None
-        free = np.flatnonzero((problem.lo != 0) | (problem.hi != 0))   # columns that may be nonzero
         return separate_hull_cuts(problem.model, problem.data.X[keep], problem.data.sign[keep], used=used,
-                                  columns=free, rounds=rounds, time_limit=budget)
+                                  columns=problem.free_columns(), rounds=rounds, time_limit=budget)
 
     def _set_model(self, problem: SLIMProblem, coef: np.ndarray, intercept: int) -> None:
         self.coef_, self.intercept_ = coef, intercept

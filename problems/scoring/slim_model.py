@@ -46,6 +46,11 @@ class SLIMVariables:
     feature_names: list[str]
     rows: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, int))
 
+    def decode(self, result: Any) -> tuple[np.ndarray, int]:
+        """(coef, intercept) of a solve's point, rounded to integers."""
+        coef = np.round(np.asarray(result[self.coef], dtype=float)).astype(np.int64).ravel()
+        return coef, int(round(float(np.asarray(result[self.intercept]).ravel()[0])))
+
     def feature(self, name: str | int) -> int:
         if isinstance(name, (int, np.integer)):
             if not 0 <= int(name) < len(self.feature_names):
@@ -78,6 +83,10 @@ class SLIMProblem:
     tiebreak_max: float = 0.0   # largest value of the tie-break terms over the box
     l1_top: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))  # [k]: largest L1 with k features
     objective: Any = field(repr=False, default=None)   # the built objective (rounding needs it unchanged)
+
+    def free_columns(self) -> np.ndarray:
+        """The columns whose box is not {0} (those a model may use)."""
+        return np.flatnonzero((self.lo != 0) | (self.hi != 0))
 
     def grid_extras(self, main: bool = False) -> list[tuple[float, float]]:
         """(g_min, g_max) per number k of features of the objective's non-integer part (`grid`):

@@ -100,10 +100,16 @@ def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]
     """The feature sets of the decomposition, from the columns whose box is not {0}: all
     K-subsets (maximal=True: a node allows any support inside its set), else every subset of
     size K, K-1, ..., 0 (a node holds the systems whose support is exactly its set)."""
-    free = [int(j) for j in np.flatnonzero((problem.lo != 0) | (problem.hi != 0))]
+    free = [int(j) for j in problem.free_columns()]
     K = min(problem.max_features, len(free))
     sizes = [K] if maximal else range(K, -1, -1)
     return [S for k in sizes for S in combinations(free, k)]
+
+
+def count_supports(problem: SLIMProblem) -> int:
+    """len(supports(problem, maximal=False)), without listing them."""
+    n = problem.free_columns().size
+    return sum(math.comb(n, k) for k in range(min(problem.max_features, n) + 1))
 
 
 def cutoff_margin(problem: SLIMProblem, floor: float = _MIN_MARGIN) -> tuple[float, bool]:
@@ -212,9 +218,7 @@ class _Search:
         if res.status is Status.INFEASIBLE:
             node.bound, node.state = max(node.bound, proved), "closed"
         elif res.status.has_solution:
-            coef = np.round(np.asarray(res[v.coef], dtype=float)).astype(np.int64).ravel()
-            b = int(round(float(np.asarray(res[v.intercept]).ravel()[0])))
-            true = self.offer((coef, b))
+            true = self.offer(v.decode(res))
             trusted = true <= res.objective + 1e-6 * max(1.0, abs(res.objective))
             if res.status is Status.OPTIMAL and trusted:
                 node.bound, node.state = max(node.bound, min(true, proved)), "solved"
@@ -268,7 +272,7 @@ def point_result(restrict: Restrict, model: tuple[np.ndarray, int], solve_kw: di
     return res if res.status is Status.OPTIMAL else None
 
 
-def search_result(search: SupportSearch, point: Result, time_limit: float | None) -> Result:
+def search_result(search: SupportSearch, point: Result) -> Result:
     """`point` (the incumbent's Result) with the decomposition's status, bound and message."""
     optimal = search.complete and search.exact
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
