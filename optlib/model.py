@@ -204,6 +204,20 @@ class Model:
         """The sparse StandardForm the backends receive."""
         return compile_model(self)
 
+    def columns(self, var: Variable | str) -> np.ndarray:
+        """Columns of `var` (the object or its name) in `compile()`'s StandardForm: the block's
+        scalars, in the order of `var_names`. Blocks are laid out in creation order."""
+        if isinstance(var, str):
+            if var not in self._variables:
+                raise KeyError(f"no variable named {var!r} in model {self.name!r}")
+            var = self._variables[var]
+        start = 0
+        for blk in self._blocks:
+            if blk is var.block:
+                return np.arange(start, start + blk.size)
+            start += blk.size
+        raise ValueError(f"variable {var.name!r} is not part of model {self.name!r}")
+
     def __repr__(self) -> str:
         nv = sum(b.size for b in self._blocks)
         return (f"Model({self.name!r}: {nv} scalars in {len(self._blocks)} variables, "

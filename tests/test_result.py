@@ -120,3 +120,23 @@ def test_a_ray_without_a_feasible_point_does_not_prove_unboundedness():
     fake = RawResult(status=Status.UNBOUNDED, primal_ray=np.array([1.0, 1.0]))
     cert = certify(sf, fake)
     assert not cert.verified and cert.checks.get("feasible_point") is False
+
+
+
+def test_model_columns_match_the_compiled_layout():
+    m = optlib.Model("cols")
+    a = m.continuous(2, name="a")
+    b = m.boolean((2, 3), name="b")
+    S = m.symmetric(2, name="S")
+    c = m.integer(1, name="c")
+    names = m.compile().var_names
+    for var in (a, b, S, c):
+        cols = m.columns(var)
+        assert [names[i] for i in cols] == [n for n in names if n.startswith(var.name + "[")]
+        assert np.array_equal(cols, m.columns(var.name))
+    assert list(m.columns(b)) == [2, 3, 4, 5, 6, 7]
+    assert list(m.columns(c)) == [11]
+    with pytest.raises(KeyError, match="no variable named 'z'"):
+        m.columns("z")
+    with pytest.raises(ValueError, match="not part of model"):
+        m.columns(optlib.Model("other").continuous(1, name="a"))

@@ -109,27 +109,27 @@ def hull_set(X: np.ndarray, sign: np.ndarray, cost: np.ndarray) -> np.ndarray | 
 
 
 def _relaxation(model: optlib.Model):
-    """(c, offset, A_ub, b_ub, A_eq, b_eq, bounds, names) of the model's LP relaxation."""
+    """(c, offset, A_ub, b_ub, A_eq, b_eq, bounds) of the model's LP relaxation."""
     sf = model.compile()
     A, lo, hi = sf.linear_rows()
     eq = np.isfinite(lo) & (lo == hi)
     A_ub = sp.vstack([A[~eq & np.isfinite(hi)], -A[~eq & np.isfinite(lo)]]).tocsr()
     b_ub = np.concatenate([hi[~eq & np.isfinite(hi)], -lo[~eq & np.isfinite(lo)]])
     bounds = np.column_stack([sf.lb, sf.ub])
-    return sf.c, sf.offset, A_ub, b_ub, A[eq], hi[eq], bounds, sf.var_names
+    return sf.c, sf.offset, A_ub, b_ub, A[eq], hi[eq], bounds
 
 
 class CutLP:
     """The LP relaxation of a model plus the cut rows found so far (sum of -1s <= -1)."""
 
     def __init__(self, model: optlib.Model):
-        self.c, self.offset, self.A_ub, self.b_ub, self.A_eq, self.b_eq, self.bounds, self.names = \
-            _relaxation(model)
+        self.c, self.offset, self.A_ub, self.b_ub, self.A_eq, self.b_eq, self.bounds = _relaxation(model)
+        self.model = model
         self.rows: list[sp.csr_matrix] = []
 
     def index(self, block: str, size: int) -> np.ndarray:
         """Columns of the scalars block[0], ..., block[size - 1]."""
-        return _index(self.names, block, size)
+        return self.model.columns(block)[:size]
 
     def add(self, columns: np.ndarray) -> None:
         """The cut: the sum of the given columns >= 1."""
@@ -154,13 +154,6 @@ class CutLP:
             return None
         bounds_out.append(float(lp.fun + self.offset))
         return lp.x
-
-
-def _index(names: tuple[str, ...], block: str, size: int) -> np.ndarray:
-    if size == 0:
-        return np.zeros(0, dtype=int)
-    first = names.index(f"{block}[0]")
-    return np.arange(first, first + size)
 
 
 def separate_hull_cuts(model: optlib.Model, X: np.ndarray, sign: np.ndarray, errors: str = "errors",
