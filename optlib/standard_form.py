@@ -161,6 +161,18 @@ class StandardForm:
         lo[: self.cones.zero] = self.b[: self.cones.zero]
         return A, lo, hi
 
+    def linprog_rows(self, A: sp.csr_matrix | None = None, lo: np.ndarray | None = None,
+                     hi: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
+        """(A_ub, b_ub, A_eq, b_eq) for scipy's linprog from rows lo <= A x <= hi (default: this
+        form's `linear_rows`): rows with lo == hi become equalities, every other finite side
+        a row A_i x <= hi_i or -A_i x <= -lo_i."""
+        if A is None:
+            A, lo, hi = self.linear_rows()
+        eq = np.isfinite(lo) & (lo == hi)
+        up = ~eq & np.isfinite(hi)
+        down = ~eq & np.isfinite(lo)
+        return sp.vstack([A[up], -A[down]]).tocsr(), np.concatenate([hi[up], -lo[down]]), A[eq], hi[eq]
+
     def z_from_row_duals(self, y: np.ndarray) -> np.ndarray:
         """Convert LP row duals y (reduced costs d = c - A'y, the HiGHS/Glop convention,
         for this minimisation form) to this module's z (r = c + A'z): z = -y."""

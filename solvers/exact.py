@@ -12,7 +12,6 @@ import math
 import time
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from optlib.standard_form import RawResult, StandardForm
@@ -93,13 +92,9 @@ def enumerate_milp(sf: StandardForm, max_points: int = 10**6) -> RawResult:
 def _continuous_part(sf: StandardForm, AC, lo: np.ndarray, hi: np.ndarray, C: np.ndarray):
     """min c_C'x_C s.t. lo <= AC x_C <= hi, box: (value, x_C), None if infeasible,
     or "unbounded"."""
-    eq = lo == hi
-    up = ~eq & np.isfinite(hi)
-    down = ~eq & np.isfinite(lo)
-    A_ub = sp.vstack([AC[up], -AC[down]]).tocsr()
-    b_ub = np.concatenate([hi[up], -lo[down]])
+    A_ub, b_ub, A_eq, b_eq = sf.linprog_rows(AC, lo, hi)
     res = linprog(sf.c[C], A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if b_ub.size else None,
-                  A_eq=AC[eq] if eq.any() else None, b_eq=hi[eq] if eq.any() else None,
+                  A_eq=A_eq if A_eq.shape[0] else None, b_eq=b_eq if b_eq.size else None,
                   bounds=np.column_stack([sf.lb[C], sf.ub[C]]), method="highs")
     if res.status == 0:
         return float(res.fun), np.asarray(res.x, dtype=float)

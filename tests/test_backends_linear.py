@@ -326,3 +326,16 @@ def test_random_ips_agree_with_enumeration(sf):
         assert res.status == ref.status, name
         if ref.status == Status.OPTIMAL:
             check_answer(sf, res, ref.objective)
+
+
+def test_linprog_rows_split_equalities_and_each_finite_side():
+    # x0 + x1 == 2 (zero cone); x0 - x1 <= 1 and 3 x1 <= 4 (nonneg cone)
+    sf = make([1, 1], [[1, 1], [1, -1], [0, 3]], [2, 1, 4], zero=1, lb=[0, 0], ub=[5, 5])
+    A_ub, b_ub, A_eq, b_eq = sf.linprog_rows()
+    assert np.allclose(A_eq.toarray(), [[1, 1]]) and np.allclose(b_eq, [2])
+    assert np.allclose(A_ub.toarray(), [[1, -1], [0, 3]]) and np.allclose(b_ub, [1, 4])
+    # two-sided rows given explicitly: 1 <= x0 + x1 <= 3 gives both sides, -inf <= x0 <= 2 one
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
+    A_ub, b_ub, A_eq, b_eq = sf.linprog_rows(A, np.array([1.0, -INF, 0.5]), np.array([3.0, 2.0, 0.5]))
+    assert np.allclose(A_ub.toarray(), [[1, 1], [1, 0], [-1, -1]]) and np.allclose(b_ub, [3, 2, -1])
+    assert np.allclose(A_eq.toarray(), [[0, 1]]) and np.allclose(b_eq, [0.5])

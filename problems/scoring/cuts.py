@@ -111,12 +111,8 @@ def hull_set(X: np.ndarray, sign: np.ndarray, cost: np.ndarray) -> np.ndarray | 
 def _relaxation(model: optlib.Model):
     """(c, offset, A_ub, b_ub, A_eq, b_eq, bounds) of the model's LP relaxation."""
     sf = model.compile()
-    A, lo, hi = sf.linear_rows()
-    eq = np.isfinite(lo) & (lo == hi)
-    A_ub = sp.vstack([A[~eq & np.isfinite(hi)], -A[~eq & np.isfinite(lo)]]).tocsr()
-    b_ub = np.concatenate([hi[~eq & np.isfinite(hi)], -lo[~eq & np.isfinite(lo)]])
-    bounds = np.column_stack([sf.lb, sf.ub])
-    return sf.c, sf.offset, A_ub, b_ub, A[eq], hi[eq], bounds
+    A_ub, b_ub, A_eq, b_eq = sf.linprog_rows()
+    return sf.c, sf.offset, A_ub, b_ub, A_eq, b_eq, np.column_stack([sf.lb, sf.ub])
 
 
 class CutLP:
