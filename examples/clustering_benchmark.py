@@ -9,12 +9,14 @@ Prints the mean mis-clustering error (best label matching) and time per method a
 setting, the certified gap and how often SDPKMeans certified exact recovery, and, with
 --scale, the low-rank path's time and certificate at each n. Baselines, seeded per
 repetition: KMeans (k-means++, n_init=10), EM = GaussianMixture with its defaults (full
-covariances, one k-means initialisation, n_init=1) and EM10 = the same with n_init=10.
-ILASDP runs with its defaults (the run from the SDPKMeans labels plus the best partition of
-a pool of k-means++ runs and EM fits, compared by the shrunk likelihood l_nu, nu = 10;
-covariance_update='membership', solver='auto'); --compare-old adds "ILASDP old", the
-previous defaults (SDPKMeans + 3 k-means++ starts, all run, plain likelihood). Real data:
-time limit 120 s per SDP / low-rank solve.
+covariances, one k-means initialisation, n_init=1), EM10 = the same with n_init=10, and
+EM-BIC = n_init=10 fits with full, diagonal and spherical covariances, the one with the
+lowest BIC (mclust-style model selection). ILASDP runs with its defaults (the run from the
+SDPKMeans labels plus the best partition of a pool of k-means++ runs and EM fits, compared
+by the shrunk likelihood l_nu, nu = 10; covariance model by BIC; covariance_update=
+'membership', solver='auto'; no EM refinement); --compare-old adds "ILASDP prev", the
+previous defaults (full covariances). Real data: time limit 120 s
+per SDP / low-rank solve.
 """
 from __future__ import annotations
 
@@ -42,13 +44,13 @@ SETTINGS = {   # name: gaussian_mixture keyword arguments
 }
 
 
-OLD_ILASDP = {"n_init": 4, "start_pool": ("kmeans",), "pool_size": None, "selection_shrinkage": 0.0}  # old defaults
+OLD_ILASDP = {"covariance": "full", "refine": None}  # the previous defaults (before covariance='auto')
 
 
 def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_options=None, compare_old=False):
     """Errors and times of the methods; SDPKMeans uses the SDP up to sdp_max_n points
     (low rank above); ILASDP starts from the SDPKMeans labels (its time includes them);
-    compare_old adds "ILASDP old", the previous defaults (4 starts: SDPKMeans + k-means++)."""
+    compare_old adds "ILASDP prev", the previous defaults (full covariances)."""
     out = {}
     t = time.perf_counter()
     solver = "sdp" if X.shape[0] <= sdp_max_n else "lowrank"
@@ -63,7 +65,7 @@ def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_o
         t = time.perf_counter()
         old = ILASDP(K, backend=backend, init=sdp.labels_, random_state=seed, time_limit=time_limit,
                      **OLD_ILASDP).fit(X)
-        out["ILASDP old"] = (misclustering_error(y, old.labels_), time.perf_counter() - t + t_sdp)
+        out["ILASDP prev"] = (misclustering_error(y, old.labels_), time.perf_counter() - t + t_sdp)
     t = time.perf_counter()
     out["KMeans"] = (misclustering_error(y, KMeans(K, n_init=10, random_state=seed).fit_predict(X)),
                      time.perf_counter() - t)
@@ -73,6 +75,11 @@ def run_methods(X, y, K, seed, backend, sdp_max_n=200, time_limit=None, ilasdp_o
     t = time.perf_counter()
     em = GaussianMixture(K, random_state=seed, n_init=10).fit(X)
     out["EM10"] = (misclustering_error(y, em.predict(X)), time.perf_counter() - t)
+    t = time.perf_counter()
+    fits = [GaussianMixture(K, covariance_type=ct, random_state=seed, n_init=10).fit(X)
+            for ct in ("full", "diag", "spherical")]
+    em = min(fits, key=lambda g: g.bic(X))
+    out["EM-BIC"] = (misclustering_error(y, em.predict(X)), time.perf_counter() - t)
     return out, sdp, ila
 
 
@@ -108,9 +115,9 @@ def main() -> None:
     for name, kw in SETTINGS.items():
         if args.settings and not any(part in name for part in args.settings.split(",")):
             continue
-        res = {m: [] for m in ("SDPKMeans", "ILASDP", "KMeans", "EM", "EM10")
-               + (("ILASDP old",) if args.compare_old else ())}
-        certified, gaps, paths = 0, [], set()
+        res = {m: [] for m in ("SDPKMeans", "ILASDP", "KMeans", "EM", "EM10", "EM-BIC")
+               + (("ILASDP prev",) if args.compare_old else ())}
+        certified, gaps, paths, kinds, refined = 0, [], set(), {}, []
         for seed in range(args.seed_start, args.seed_start + args.seeds):
             X, y = gaussian_mixture(random_state=seed, **kw)
             out, sdp, ila = run_methods(X, y, kw["n_clusters"], seed, args.backend, ilasdp_options=ila_opts,
@@ -121,12 +128,17 @@ def main() -> None:
             gaps.append(sdp.gap_)
             paths.add(sdp.path_)
             paths.add(ila.path_)
+            kinds[ila.covariance_type_] = kinds.get(ila.covariance_type_, 0) + 1
+            refined.append(ila.refine_changed_)
             print(f"{name} seed {seed}: " + ", ".join(f"{m} {v[0]:.3f}" for m, v in out.items()), flush=True)
         for m, v in res.items():
             e = np.array([a for a, _ in v])
             note = ""
             if m == "SDPKMeans":
                 note = f"certified optimal {certified}/{args.seeds}, median gap {np.median(gaps):.2g}"
+            elif m == "ILASDP":
+                note = (f"covariance {', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}; "
+                        f"EM refinement moved {np.mean(refined):.1f} points per seed")
             rows.append({"setting": name, "method": m, "error": float(e.mean()), "sd": float(e.std()),
                          "time": float(np.mean([t for _, t in v])), "notes": note})
         print("paths:", sorted(paths))
@@ -140,7 +152,8 @@ def main() -> None:
                                         compare_old=args.compare_old)
             for m, (e, t) in out.items():
                 note = (f"{sdp.path_}; gap {sdp.gap_:.3g}; optimal {sdp.optimal_}" if m == "SDPKMeans"
-                        else (ila.path_ if m == "ILASDP" else ""))
+                        else (f"{ila.path_}; covariance {ila.covariance_type_}; refinement moved "
+                              f"{ila.refine_changed_}" if m == "ILASDP" else ""))
                 real.append({"setting": name, "method": m, "error": e, "sd": 0.0, "time": t, "notes": note})
             print(name, {m: round(v[0], 3) for m, v in out.items()}, flush=True)
         table(real, "Real data (standardised, seed 0)")

@@ -39,7 +39,8 @@ def main() -> None:
     il = ILASDP(2).fit(X4)
     km = KMeans(2, random_state=0).fit_predict(X4)
     print(f"heterogeneous mixture: ILASDP error {misclustering_error(y4, il.labels_):.3f} ({il.path_}, "
-          f"{il.n_iter_} iterations, log-likelihood {il.log_likelihood_:.2f}); "
+          f"{il.n_iter_} iterations, {il.covariance_type_} covariances by BIC, "
+          f"log-likelihood {il.log_likelihood_:.2f}); "
           f"KMeans error {misclustering_error(y4, km):.3f}")
 
 

@@ -51,7 +51,7 @@ def test_lasdp_relaxation_bounds_the_true_partition():
 @pytest.mark.parametrize("solver", ["sdp", "lowrank"])
 def test_ilasdp_on_heterogeneous_mixture(solver):
     X, y = gaussian_mixture(40, 2, 3, separation=6.0, covariance="heterogeneous", ratio=9.0, random_state=2)
-    m = ILASDP(2, solver=solver, max_iter=4).fit(X)
+    m = ILASDP(2, solver=solver, max_iter=4, refine=None).fit(X)
     assert m.path_.startswith("lasdp " + solver)
     assert misclustering_error(y, m.labels_) <= 0.1
     assert m.covariances_.shape == (2, 3, 3) and m.means_.shape == (2, 3)
@@ -79,7 +79,8 @@ def test_singular_covariance_is_regularised_with_a_warning():
 
 @pytest.mark.parametrize("kwargs,match", [
     ({"n_clusters": 0}, "n_clusters must be >= 1"),
-    ({"n_clusters": 2, "covariance": "spherical"}, "covariance must be one of"),
+    ({"n_clusters": 2, "covariance": "tied"}, "covariance must be one of"),
+        ({"n_clusters": 2, "refine": "lloyd"}, "refine must be one of"),
     ({"n_clusters": 2, "init": "magic"}, "init must be one of"),
     ({"n_clusters": 2, "init": [0, 1]}, r"init labels must have shape"),
     ({"n_clusters": 2, "max_iter": 0}, "max_iter must be a positive integer"),
@@ -174,16 +175,17 @@ def test_membership_covariance_of_a_fractional_membership_is_the_pairwise_scatte
 
 def test_ilasdp_recovers_a_well_separated_heterogeneous_mixture_exactly():
     """Three clusters of different sizes and shapes far apart: the labels come back exactly,
-    from a start with four points in the wrong cluster (covariance scales 1 : 3 : 9)."""
+    from a start with four points in the wrong cluster (covariance scales 1 : 3 : 9), with full
+    covariances (BIC prefers spherical ones with 15 points per cluster and then misplaces one point)."""
     X, y = gaussian_mixture(45, 3, 3, separation=9.0, covariance="heterogeneous", ratio=9.0, anisotropy=3.0,
                             random_state=8)
     start = y.copy()
     start[:4] = (y[:4] + 1) % 3
     for update in ("labels", "membership"):
-        m = ILASDP(3, init=start, solver="sdp", covariance_update=update, max_iter=6).fit(X)
+        m = ILASDP(3, init=start, solver="sdp", covariance_update=update, max_iter=6, covariance="full").fit(X)
         assert misclustering_error(y, m.labels_) == 0.0 and m.path_.startswith("lasdp sdp")
     # the low-rank path is a local method: from the same start it fixes all but at most one point
-    m = ILASDP(3, init=start, solver="lowrank", covariance_update="membership", max_iter=6).fit(X)
+    m = ILASDP(3, init=start, solver="lowrank", covariance_update="membership", max_iter=6, covariance="full").fit(X)
     assert misclustering_error(y, m.labels_) <= 1 / 45 + 1e-12
 
 
@@ -274,7 +276,8 @@ def test_shrunk_likelihood_matches_its_formula_and_picks_the_winner():
     # the MLE maximises the likelihood of the labels, so shrinking can only lower it
     assert labels_loglik(X, y, 3, "full", 1e-6, 7.0) < labels_loglik(X, y, 3, "full", 1e-6, 0.0)
     start = np.arange(45) % 3
-    m = ILASDP(3, init=start, solver="sdp", n_init=3, pool_size=2, max_iter=2, selection_shrinkage=7.0).fit(X)
+    m = ILASDP(3, init=start, solver="sdp", n_init=3, pool_size=2, max_iter=2, selection_shrinkage=7.0,
+               covariance="full", refine=None).fit(X)
     assert len(m.start_scores_) == len(m.start_names_) >= 2
     assert m.best_start_ == int(np.argmax(m.start_scores_))
     assert m.start_scores_[m.best_start_] == pytest.approx(labels_loglik(X, m.labels_, 3, "full", 1e-6, 7.0))

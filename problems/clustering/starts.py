@@ -17,8 +17,15 @@ iterations raise). With few points per cluster the MLE l(G) overfits the covaria
 biased as a partition criterion (the classification likelihood, Celeux & Govaert 1992);
 shrinkage towards a pooled covariance as in regularised discriminant analysis (Friedman
 1989) damps that. The kinds, counts and nu were chosen on held-out seeds (docs/benchmarks.md).
+
+`select_covariance` picks the covariance model (full, diagonal or spherical per cluster) by
+BIC (Schwarz 1978), as model-based clustering does (Fraley & Raftery 2002, mclust):
+BIC(m) = max over the candidate partitions of l_nu(G; m) - p_m / 2 log n, with p_m the
+number of means and covariance parameters of model m.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -28,6 +35,7 @@ from .gaussian import estimate_covariances, shrunk_loglik
 from .metrics import misclustering_error
 
 POOLS = ("kmeans", "em")
+KINDS = ("full", "diag", "spherical")
 EM_INITS = ("kmeans", "k-means++", "random_from_data")
 
 
@@ -79,3 +87,24 @@ def rank_starts(X: np.ndarray, K: int, first: np.ndarray, candidates: list[tuple
         scored.append((name, lab, score(lab)))
     scored.sort(key=lambda t: -t[2])
     return kept + scored[:max(n_starts - 1, 0)]
+
+
+def covariance_parameters(kind: str, K: int, d: int) -> int:
+    """Free parameters of K clusters' means and covariances of the given kind in d dimensions."""
+    per_cluster = {"full": d * (d + 1) // 2, "diag": d, "spherical": 1}[kind]
+    return K * (d + per_cluster)
+
+
+def select_covariance(X: np.ndarray, K: int, partitions: list[np.ndarray], reg_covar: float,
+                      shrinkage: float = 0.0, kinds: tuple[str, ...] = KINDS) -> tuple[str, dict[str, float]]:
+    """(kind with the highest BIC, {kind: BIC}) with BIC(kind) = max_G l_nu(G; kind) - p_kind / 2 log n
+    over the partitions G without an empty cluster (nu = shrinkage)."""
+    usable = [lab for lab in partitions if np.unique(lab).size == K]
+    if not usable:
+        raise ValueError("select_covariance needs at least one partition with all clusters non-empty")
+    n, d = X.shape
+    bic = {}
+    for kind in kinds:
+        best = max(labels_loglik(X, lab, K, kind, reg_covar, shrinkage) for lab in usable)
+        bic[kind] = best - 0.5 * covariance_parameters(kind, K, d) * math.log(n)
+    return max(bic, key=bic.get), bic
