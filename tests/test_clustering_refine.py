@@ -49,8 +49,24 @@ def test_select_covariance_finds_the_generating_model(cov, want):
 
 def test_select_covariance_skips_partitions_with_an_empty_cluster():
     X, y = _two_clusters(np.eye(2))
+    empty = np.zeros(len(y), dtype=int)
+    assert select_covariance(X, 2, [empty, y], 1e-6) == select_covariance(X, 2, [y], 1e-6)
     with pytest.raises(ValueError, match="all clusters non-empty"):
-        select_covariance(X, 2, [np.zeros(len(y), dtype=int)], 1e-6)
+        select_covariance(X, 2, [empty], 1e-6)
+
+
+@pytest.mark.parametrize("kind", ["full", "diag", "spherical"])
+def test_duplicate_points_get_the_larger_ridge(kind):
+    """A cluster of identical points has no spread: it is regularised (and reported) in every
+    covariance model, so it cannot buy an unbounded likelihood."""
+    X, _ = _two_clusters(np.eye(3), n=20)
+    X[:6] = X[0]
+    lab = np.ones(len(X), dtype=int)
+    lab[:6] = 0
+    covs, fixed = estimate_covariances(X, lab, 2, kind, 1e-6)
+    base = X.var(axis=0).mean()
+    assert [k for k, _ in fixed] == [0]
+    assert np.linalg.eigvalsh(covs[0])[0] >= 1e-3 * base
 
 
 def test_spherical_covariances_are_one_variance_per_cluster():
@@ -85,6 +101,9 @@ def test_em_refine_is_scikit_learn_em_from_the_partition(kind):
     assert ours.covariance_type == kind and np.array_equal(out.labels, ours.predict(X))
     assert ours.score(X) * len(X) >= _mixture_loglik(X, weights, means, covs) - 1e-6   # EM never lowers it
     assert np.allclose(ours.means_init, np.stack(means))
+    want = {"full": np.stack([np.linalg.inv(S) for S in covs]), "diag": np.stack([1 / np.diag(S) for S in covs]),
+            "spherical": np.array([1 / S[0, 0] for S in covs])}[kind]
+    assert np.allclose(ours.precisions_init, want)                                   # EM starts at the partition
     assert out.message.startswith("EM ")
 
 

@@ -15,15 +15,18 @@ import numpy as np
 
 def _finish_covariance(S: np.ndarray, size: float, d: int, base: float, kind: str, reg_covar: float):
     """Diagonal part for kind='diag', tr(S)/d * I for kind='spherical', the relative ridge
-    reg_covar * base, and a larger ridge 1e-3 * base when the cluster has <= d points (<= 1
-    for kind='spherical') or S is ill-conditioned: (S, ridge or None)."""
+    reg_covar * base, and a larger ridge 1e-3 * base when the cluster has <= 1 point (<= d
+    for 'full' and 'diag'), its points coincide (tr(S)/d <= 1e-8 base: duplicates), or the
+    eigenvalue ratio of S plus the relative ridge is <= 1e-8: (S, ridge or None)."""
+    spread = float(np.trace(S)) / d
     if kind == "diag":
         S = np.diag(np.diag(S))
     elif kind == "spherical":
-        S = np.eye(d) * (float(np.trace(S)) / d)
+        S = np.eye(d) * spread
     S = S + reg_covar * base * np.eye(d)
     w = np.linalg.eigvalsh(S)
-    if (kind != "spherical" and size <= d) or size <= 1 or w[0] <= 1e-8 * max(w[-1], 1e-300):
+    few = size <= 1 or (kind != "spherical" and size <= d)
+    if few or spread <= 1e-8 * base or w[0] <= 1e-8 * max(w[-1], 1e-300):
         ridge = 1e-3 * base
         return S + ridge * np.eye(d), ridge
     return S, None
@@ -34,8 +37,8 @@ def estimate_covariances(X: np.ndarray, labels: np.ndarray, K: int, kind: str, r
 
     MLE covariance of each cluster (its diagonal for kind='diag', tr(S_k)/d * I for
     kind='spherical'), plus reg_covar * mean variance * I always; a cluster whose covariance
-    is still ill-conditioned (no more points than dimensions, except for kind='spherical', or
-    collinear points) gets a larger ridge, 1e-3 * (mean variance of X).
+    is still singular (no more points than dimensions, except for kind='spherical'; all its
+    points equal; an eigenvalue ratio <= 1e-8) gets a larger ridge, 1e-3 * (mean variance of X).
     """
     d = X.shape[1]
     base = max(float(X.var(axis=0).mean()), 1e-12)

@@ -221,8 +221,8 @@ class ILASDP(ClusterMixin, BaseEstimator):
         log_likelihood_ then describe its MAP labels."""
         self.lasdp_labels_ = self.labels_
         self.mixture_, self.refine_changed_ = None, 0
-        self.refine_message_ = "not refined (refine=None)"
         if refine == "none" or K == 1:
+            self.refine_message_ = "not refined (refine=None)" if refine == "none" else "not refined (one cluster)"
             return
         out = em_refine(X, self.labels_, K, kind, self.reg_covar, random_state=self.random_state)
         self.mixture_, self.refine_message_ = out.mixture, out.message

@@ -21,7 +21,8 @@ from .gaussian import estimate_covariances
 
 @dataclass
 class Refinement:
-    """Result of `em_refine`: MAP labels, the fitted mixture, and whether EM converged."""
+    """Result of `em_refine`: MAP labels, the fitted mixture (None when its labels were not
+    taken: mixture.predict(X) == labels whenever it is set), and whether EM converged."""
     labels: np.ndarray
     mixture: GaussianMixture | None
     converged: bool
@@ -62,6 +63,6 @@ def em_refine(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_covar: f
             return Refinement(labels, None, False, f"EM failed ({exc}); labels kept")
     new = np.asarray(gm.predict(X), dtype=np.int64)
     if np.unique(new).size < K:
-        return Refinement(labels, gm, bool(gm.converged_), "EM emptied a cluster; labels kept")
+        return Refinement(labels, None, bool(gm.converged_), "EM emptied a cluster; labels kept")
     return Refinement(new, gm, bool(gm.converged_),
                       f"EM {'converged' if gm.converged_ else 'stopped at max_iter'} after {gm.n_iter_} iterations")

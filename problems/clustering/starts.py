@@ -21,7 +21,10 @@ shrinkage towards a pooled covariance as in regularised discriminant analysis (F
 `select_covariance` picks the covariance model (full, diagonal or spherical per cluster) by
 BIC (Schwarz 1978), as model-based clustering does (Fraley & Raftery 2002, mclust):
 BIC(m) = max over the candidate partitions of l_nu(G; m) - p_m / 2 log n, with p_m the
-number of means and covariance parameters of model m.
+number of means and covariance parameters of model m: higher is better (scikit-learn's
+GaussianMixture.bic is -2 times a mixture BIC, lower is better), l_nu with nu = the
+selection shrinkage in place of the maximised likelihood, and the K - 1 mixing weights
+left out (the same for every model, so the choice does not change).
 """
 from __future__ import annotations
 
