@@ -254,3 +254,22 @@ def test_hook_that_forces_an_error_indicator_is_priced_in():
     assert mip.result_.status is Status.OPTIMAL and sup.result_.status is Status.OPTIMAL
     assert sup.result_.objective == pytest.approx(mip.result_.objective, abs=1e-9)
     assert sup.result_.objective >= full_objective(sup.problem_, sup.coef_, sup.intercept_) - 1e-9
+
+
+@pytest.mark.parametrize("seed,K", [(3, 2), (5, 3)])
+def test_columns_whose_box_excludes_zero_are_in_every_support(seed, K):
+    """coef_bounds that force a feature nonzero (here 1 <= coef_0 <= 2): every feature set holds
+    it, so the decomposition reaches the enumerated optimum of that box (it used to search
+    supports without the forced feature and report models outside the box)."""
+    X, y = data(seed)
+    box = ([1, -2, -2, -2], [2, 2, 2, 2])
+    clf = SLIMClassifier(
+        C0=0.01, coef_bounds=box, intercept_bounds=(-8, 8), max_features=K, margin=1.0, method="support",
+        backend="highs").fit(X, y)
+    assert clf.coef_[0] != 0 and clf.result_.status is Status.OPTIMAL
+    assert key_of(clf, X, y, 0.01) == enumerate_best(X, y, 0.01, K, box=box)
+    p = clf.problem_
+    assert all(0 in S for S in supports(p, maximal=False)) and count_supports(p) == len(supports(p, maximal=False))
+    assert count_supports(p) == sum(len(list(itertools.combinations(range(3), k))) for k in range(K))
+    both = SLIMClassifier(coef_bounds=([1, -2, -2, 1], [2, 2, 2, 2]), max_features=1, margin=1.0, cuts=False)
+    assert supports(both.build(X, y)) == [] and count_supports(both.build(X, y)) == 0     # 2 forced > 1 allowed

@@ -96,20 +96,32 @@ class SupportSearch:
         return f"support decomposition over {len(self.nodes)} feature sets ({parts}) in {self.seconds:.1f} s"
 
 
-def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]]:
-    """The feature sets of the decomposition, from the columns whose box is not {0}: all
-    K-subsets (maximal=True: a node allows any support inside its set), else every subset of
-    size K, K-1, ..., 0 (a node holds the systems whose support is exactly its set)."""
+def _forced_and_optional(problem: SLIMProblem) -> tuple[list[int], list[int]]:
+    """(columns every model uses: box excludes 0, the other columns whose box is not {0})."""
     free = [int(j) for j in problem.free_columns()]
-    K = min(problem.max_features, len(free))
-    sizes = [K] if maximal else range(K, -1, -1)
-    return [S for k in sizes for S in combinations(free, k)]
+    forced = [j for j in free if problem.lo[j] > 0 or problem.hi[j] < 0]
+    return forced, [j for j in free if j not in forced]
+
+
+def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]]:
+    """The feature sets of the decomposition, from the columns whose box is not {0}: every set
+    holds the columns whose box excludes 0 plus up to K of the others (maximal=True: the sets
+    of the largest size, a node allows any support inside its set; else every size down to
+    the forced columns alone: a node holds the systems whose support is exactly its set).
+    Empty when more columns are forced than max_features allows."""
+    forced, optional = _forced_and_optional(problem)
+    room = min(problem.max_features, len(forced) + len(optional)) - len(forced)
+    if room < 0:
+        return []
+    sizes = [room] if maximal else range(room, -1, -1)
+    return [tuple(sorted(forced + list(S))) for k in sizes for S in combinations(optional, k)]
 
 
 def count_supports(problem: SLIMProblem) -> int:
     """len(supports(problem, maximal=False)), without listing them."""
-    n = problem.free_columns().size
-    return sum(math.comb(n, k) for k in range(min(problem.max_features, n) + 1))
+    forced, optional = _forced_and_optional(problem)
+    room = min(problem.max_features, len(forced) + len(optional)) - len(forced)
+    return sum(math.comb(len(optional), k) for k in range(room + 1)) if room >= 0 else 0
 
 
 def cutoff_margin(problem: SLIMProblem, floor: float = _MIN_MARGIN) -> tuple[float, bool]:
