@@ -171,7 +171,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--max-features", type=int, default=5)
     ap.add_argument("--mps", action="store_true")
     ap.add_argument("--checklist", action="store_true")
-    ap.add_argument("--methods", default="mip", help="our SLIM fits: mip, support or mip,support")
+    ap.add_argument("--methods", default="mip", help="our SLIM fits, comma-separated: mip, support, auto")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     backends = [b for b in args.backends.split(",") if b]

@@ -1,5 +1,6 @@
 """SLIMClassifier (problems.scoring): exactness against brute force, tie-break, speed-ups,
 constraint hook, statuses, bad input and the scikit-learn contract."""
+import functools
 import itertools
 import warnings
 
@@ -14,6 +15,23 @@ from problems.scoring.prepare import merge_rows, rational_weights
 from problems.scoring.slim_model import effective_margin
 from problems.scoring.tiebreak import min_positive_difference, tie_break
 from problems.scoring.warmstart import best_intercept
+
+
+@pytest.fixture(autouse=True, params=["auto", "mip"])
+def default_method(request, monkeypatch):
+    """Every test runs twice: with the real default method='auto' (these small problems take the
+    support search) and with 'mip' as the default, so the single-IP path keeps its coverage."""
+    if request.param == "auto":
+        yield "auto"
+        return
+    original = SLIMClassifier.__init__
+
+    @functools.wraps(original)
+    def init(self, *args, method="mip", **kwargs):
+        original(self, *args, method=method, **kwargs)
+
+    monkeypatch.setattr(SLIMClassifier, "__init__", init)
+    yield "mip"
 
 BACKENDS = ("highs", "scip", "cpsat")
 
@@ -237,7 +255,9 @@ EXPECTED_FAILURES = {
 }
 
 
-def test_check_estimator():
+def test_check_estimator(default_method):
+    if default_method != "auto":
+        pytest.skip("scikit-learn's checks compare the constructor defaults with the real ones")
     from sklearn.utils.estimator_checks import check_estimator
 
     with warnings.catch_warnings():

@@ -44,6 +44,8 @@ from .slim_model import (
 )
 from .validation import check_fit_data, check_predict_data, feature_names_of
 
+AUTO_SUPPORTS = 512     # method='auto' searches supports up to this many feature sets (breastcancer, 5 of 9: 382)
+
 
 def _int_bounds(value: Any, d: int, what: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
@@ -105,7 +107,9 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     `cuts.py`, in up to 30 LP rounds; an int: that many rounds; False: none; they keep the
     optimum and raise the bound), cut_time (seconds for the cut loop, a safety cap: it also
     stops when a round finds no violated cut; None: min(10, max(2, time_limit / 5))),
-    method ("mip": one IP; "support": the support decomposition of `support.py`, one node per
+    method ("auto", the default: "support" when there is no constraints hook and at most
+    AUTO_SUPPORTS = 512 feature sets to search, e.g. 9 features with at most 5 or all 9,
+    else "mip"; the choice is `method_`; "mip": one IP; "support": the support decomposition of `support.py`, one node per
     exact support of at most max_features features, searched below the incumbent by interval
     branch and bound (`boxsearch.py`, no solver); with a constraints hook a node whose best
     model the hook rejects becomes the same IP on that support with its own cuts and a cutoff
@@ -133,7 +137,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  rel_gap: float | None = 0.0, constraints: Callable | None = None, warm_start: bool = True,
                  merge_duplicates: bool = True, threads: int | None = None, verbose: bool = False,
                  feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None,
-                 method: str = "mip"):
+                 method: str = "auto"):
         self.C0 = C0
         self.coef_bounds = coef_bounds
         self.intercept_bounds = intercept_bounds
@@ -160,8 +164,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if isinstance(self.margin, bool) or not isinstance(self.margin, numbers.Real) or not (
                 0 < self.margin < math.inf):
             raise ValueError(f"margin must be a positive finite number, got {self.margin!r}")
-        if self.method not in ("mip", "support"):
-            raise ValueError(f"method must be 'mip' or 'support', got {self.method!r}")
+        if self.method not in ("auto", "mip", "support"):
+            raise ValueError(f"method must be 'auto', 'mip' or 'support', got {self.method!r}")
         if self.constraints is not None and not callable(self.constraints):
             raise ValueError(f"constraints must be a callable(model, variables), got {self.constraints!r}")
         K = self.max_features
@@ -230,7 +234,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             start = warm_values(problem, *first)
         warn_big_m(problem)
         found = None
-        if self.method == "support" and problem.grid_extras():
+        self.method_ = self._chosen_method(problem)
+        if self.method_ == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first)
         if found is None:
             found = self._decoded(problem, self._solve(problem, start), first)
@@ -239,6 +244,16 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             self._set_model(problem, *model)
         self.result_ = self._round_bound(result, problem.grid_extras())
         return self
+
+    def _chosen_method(self, problem: SLIMProblem) -> str:
+        """method='auto': 'support' without a constraints hook and with at most AUTO_SUPPORTS
+        feature sets (`support.count_supports`), else 'mip'."""
+        if self.method != "auto":
+            return self.method
+        from .support import count_supports
+
+        small = count_supports(problem) <= AUTO_SUPPORTS
+        return "support" if small and self.constraints is None and problem.grid_extras() else "mip"
 
     @staticmethod
     def _decoded(problem: SLIMProblem, result, first: tuple[np.ndarray, int] | None):
