@@ -273,3 +273,37 @@ def test_columns_whose_box_excludes_zero_are_in_every_support(seed, K):
     assert count_supports(p) == sum(len(list(itertools.combinations(range(3), k))) for k in range(K))
     both = SLIMClassifier(coef_bounds=([1, -2, -2, 1], [2, 2, 2, 2]), max_features=1, margin=1.0, cuts=False)
     assert supports(both.build(X, y)) == [] and count_supports(both.build(X, y)) == 0     # 2 forced > 1 allowed
+
+
+def _forced_case(rng):
+    d, n, K = int(rng.integers(3, 5)), int(rng.integers(15, 21)), int(rng.integers(1, 4))
+    X, y = data(int(rng.integers(10**6)), n=n, d=d, low=int(rng.integers(-3, 1)))
+    lo, hi = [-2] * d, [2] * d
+    j = int(rng.integers(d))
+    lo[j], hi[j] = (1, 2) if rng.random() < 0.5 else (-2, -1)
+    return X, y, K, float(rng.choice([0.0, 0.01, 0.05])), (lo, hi)
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_default_fit_with_a_forced_column_matches_enumeration(case):
+    """Default method ('auto' -> support search) and warm start on boxes that force one column
+    nonzero: the rounded start often lies outside the box (the all-zero model, or K + 1 features);
+    it must be dropped, not taken as the incumbent."""
+    X, y, K, C0, box = _forced_case(np.random.default_rng(1000 + case))
+    clf = SLIMClassifier(C0=C0, coef_bounds=box, intercept_bounds=(-8, 8), max_features=K, margin=1.0,
+                         backend="highs").fit(X, y)
+    assert clf.method_ == "support" and clf.result_.status is Status.OPTIMAL
+    assert np.all(clf.coef_ >= box[0]) and np.all(clf.coef_ <= box[1])
+    assert key_of(clf, X, y, C0) == enumerate_best(X, y, C0, K, box=box)
+
+
+def test_auto_hands_infeasible_boxes_and_rel_gap_to_the_single_ip():
+    X, y = data(4)
+    two_forced = SLIMClassifier(coef_bounds=([1, 1, -2, -2], [2, 2, 2, 2]), max_features=1, margin=1.0,
+                                backend="highs").fit(X, y)
+    assert two_forced.result_.status is Status.INFEASIBLE
+    assert two_forced.method_ == "mip" and two_forced.supports_ is None       # the IP decided
+    loose = SLIMClassifier(coef_bounds=(-2, 2), max_features=2, margin=1.0, rel_gap=0.5, backend="highs").fit(X, y)
+    assert loose.method_ == "mip"                                             # the search would ignore rel_gap
+    exact = SLIMClassifier(coef_bounds=(-2, 2), max_features=2, margin=1.0, backend="highs").fit(X, y)
+    assert exact.method_ == "support" and exact.supports_ is not None

@@ -107,9 +107,10 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     `cuts.py`, in up to 30 LP rounds; an int: that many rounds; False: none; they keep the
     optimum and raise the bound), cut_time (seconds for the cut loop, a safety cap: it also
     stops when a round finds no violated cut; None: min(10, max(2, time_limit / 5))),
-    method ("auto", the default: "support" when there is no constraints hook and at most
-    AUTO_SUPPORTS = 512 feature sets to search, e.g. 9 features with at most 5 or all 9,
-    else "mip"; the choice is `method_`; "mip": one IP; "support": the support decomposition of `support.py`, one node per
+    method ("auto", the default: "support" when there is no constraints hook, rel_gap is 0 and
+    there are at most AUTO_SUPPORTS = 512 feature sets to search, e.g. 9 features with at most
+    5 or all 9, else "mip"; `method_` says which decided the result, "mip" also when the
+    support search found no scoring system and the single IP took over; "mip": one IP; "support": the support decomposition of `support.py`, one node per
     exact support of at most max_features features, searched below the incumbent by interval
     branch and bound (`boxsearch.py`, no solver); with a constraints hook a node whose best
     model the hook rejects becomes the same IP on that support with its own cuts and a cutoff
@@ -220,7 +221,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
         """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc)."""
-        for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_", "supports_"):
+        for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_", "supports_", "method_"):
             self.__dict__.pop(attr, None)
         problem = self.build(X, y, sample_weight)
         self.problem_ = problem
@@ -231,13 +232,17 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             from .warmstart import rounded_start
 
             first = rounded_start(problem)
-            start = warm_values(problem, *first)
+            if problem.admits(*first):        # a rounded start outside the boxes (forced columns) is dropped
+                start = warm_values(problem, *first)
+            else:
+                first = None
         warn_big_m(problem)
         found = None
         self.method_ = self._chosen_method(problem)
         if self.method_ == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first)
-        if found is None:
+        if found is None:                     # the single IP decides (also when the support search found nothing)
+            self.method_, self.supports_ = "mip", None
             found = self._decoded(problem, self._solve(problem, start), first)
         result, model = found
         if model is not None:
@@ -246,14 +251,15 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _chosen_method(self, problem: SLIMProblem) -> str:
-        """method='auto': 'support' without a constraints hook and with at most AUTO_SUPPORTS
-        feature sets (`support.count_supports`), else 'mip'."""
+        """method='auto': 'support' without a constraints hook, with rel_gap 0 (the search always
+        proves gap 0) and at most AUTO_SUPPORTS feature sets (`support.count_supports`), else 'mip'."""
         if self.method != "auto":
             return self.method
         from .support import count_supports
 
+        exact = self.rel_gap is not None and float(self.rel_gap) == 0.0
         small = count_supports(problem) <= AUTO_SUPPORTS
-        return "support" if small and self.constraints is None and problem.grid_extras() else "mip"
+        return "support" if small and exact and self.constraints is None else "mip"
 
     @staticmethod
     def _decoded(problem: SLIMProblem, result, first: tuple[np.ndarray, int] | None):

@@ -84,6 +84,14 @@ class SLIMProblem:
     l1_top: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))  # [k]: largest L1 with k features
     objective: Any = field(repr=False, default=None)   # the built objective (rounding needs it unchanged)
 
+    def admits(self, coef: np.ndarray, intercept: int) -> bool:
+        """Whether (coef, intercept) lies in the coefficient and intercept boxes and uses at most
+        max_features features (a hook's extra constraints are not checked)."""
+        coef = np.asarray(coef)
+        return bool(np.all(self.lo <= coef) and np.all(coef <= self.hi)
+                    and self.intercept_bounds[0] <= intercept <= self.intercept_bounds[1]
+                    and np.count_nonzero(coef) <= self.max_features)
+
     def free_columns(self) -> np.ndarray:
         """The columns whose box is not {0} (those a model may use)."""
         return np.flatnonzero((self.lo != 0) | (self.hi != 0))

@@ -254,7 +254,7 @@ def search_supports(problem: SLIMProblem, restrict: Restrict, start: tuple[np.nd
     t0 = time.perf_counter()
     deadline = t0 + (math.inf if time_limit is None else float(time_limit))
     run = _Search(problem, restrict, solve_kw, deadline, cut_rounds, cut_time, hooked)
-    if start is not None:
+    if start is not None and problem.admits(*start):
         run.offer(start)
     nodes = [SupportNode(S, exact_support=True) for S in supports(problem, maximal=False)]
     for node in nodes:
