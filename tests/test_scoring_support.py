@@ -307,3 +307,26 @@ def test_auto_hands_infeasible_boxes_and_rel_gap_to_the_single_ip():
     assert loose.method_ == "mip"                                             # the search would ignore rel_gap
     exact = SLIMClassifier(coef_bounds=(-2, 2), max_features=2, margin=1.0, backend="highs").fit(X, y)
     assert exact.method_ == "support" and exact.supports_ is not None
+
+
+def test_single_ip_after_a_fruitless_search_gets_only_the_time_left(monkeypatch):
+    """When the support search ends without a scoring system the single IP decides, with
+    time_limit less the search's seconds (it used to get the whole time_limit again)."""
+    import types
+
+    import optlib
+
+    monkeypatch.setattr(support_mod, "search_supports", lambda *a, **k: (types.SimpleNamespace(seconds=12.0), None))
+    seen = []
+    solve = optlib.Model.solve
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("time_limit"))
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(optlib.Model, "solve", spy)
+    X, y = data(4)
+    clf = SLIMClassifier(coef_bounds=(-2, 2), max_features=2, margin=1.0, backend="highs", time_limit=30,
+                         cuts=False, method="support").fit(X, y)
+    assert clf.method_ == "mip" and clf.supports_ is None
+    assert seen and seen[-1] == pytest.approx(18.0)

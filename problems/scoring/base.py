@@ -29,13 +29,18 @@ class IPClassifierMixin:
     _model_word = ""     # "scoring system", "checklist"
     _relax = ""          # parameters to relax when infeasible
 
-    def _solve(self, problem: Any, start: dict | None) -> Result:
-        """Solve with the estimator's parameters; the cut loop's seconds (`cuts_`) come off time_limit."""
+    def _time_left(self, spent: float) -> float | None:
+        """time_limit less `spent` seconds, but at least min(time_limit, 1 s); None: no limit."""
+        if self.time_limit is None:
+            return None
+        limit = float(self.time_limit)
+        return max(limit - spent, min(limit, 1.0))
+
+    def _solve(self, problem: Any, start: dict | None, spent: float = 0.0) -> Result:
+        """Solve with the estimator's parameters; the cut loop's seconds (`cuts_`) and `spent`
+        (e.g. a support search that found nothing) come off time_limit."""
         cuts = getattr(self, "cuts_", None)
-        spent = cuts.seconds if cuts is not None else 0.0
-        limit = self.time_limit
-        if limit is not None and spent > 0:
-            limit = max(float(limit) - spent, min(float(limit), 1.0))
+        limit = self._time_left(spent + (cuts.seconds if cuts is not None else 0.0))
         result = problem.model.solve(backend=self.backend, time_limit=limit, rel_gap=self.rel_gap,
                                      threads=self.threads, verbose=self.verbose, warm_start=start)
         if not result.status.has_solution:

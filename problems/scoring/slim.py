@@ -242,8 +242,9 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if self.method_ == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first)
         if found is None:                     # the single IP decides (also when the support search found nothing)
+            searched = self.supports_.seconds if self.supports_ is not None else 0.0
             self.method_, self.supports_ = "mip", None
-            found = self._decoded(problem, self._solve(problem, start), first)
+            found = self._decoded(problem, self._solve(problem, start, spent=searched), first)
         result, model = found
         if model is not None:
             self._set_model(problem, *model)
@@ -283,8 +284,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if n > MAX_SUPPORTS:
             raise ValueError(f"method='support' would solve {n} feature sets (more than {MAX_SUPPORTS}); "
                              "use method='mip' or a smaller max_features")
-        spent = self.cuts_.seconds if self.cuts_ is not None else 0.0
-        limit = None if self.time_limit is None else max(float(self.time_limit) - spent, 1.0)
+        limit = self._time_left(self.cuts_.seconds if self.cuts_ is not None else 0.0)
         fallback = problem.always_wrong
         if self.cuts_ is not None and self.cuts_.lp_bounds:
             fallback = max(fallback, max(self.cuts_.lp_bounds))
