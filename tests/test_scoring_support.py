@@ -330,3 +330,14 @@ def test_single_ip_after_a_fruitless_search_gets_only_the_time_left(monkeypatch)
                          cuts=False, method="support").fit(X, y)
     assert clf.method_ == "mip" and clf.supports_ is None
     assert seen and seen[-1] == pytest.approx(18.0)
+
+
+def test_rounded_start_keeps_to_the_boxes():
+    from problems.scoring.warmstart import rounded_start
+
+    for case in range(8):
+        X, y, K, C0, box = _forced_case(np.random.default_rng(1000 + case))
+        p = SLIMClassifier(C0=C0, coef_bounds=box, intercept_bounds=(-8, 8), max_features=K, margin=1.0,
+                           cuts=False).build(X, y)
+        start = rounded_start(p)
+        assert start is not None and p.admits(*start)

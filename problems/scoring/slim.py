@@ -232,7 +232,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             from .warmstart import rounded_start
 
             first = rounded_start(problem)
-            if problem.admits(*first):        # a rounded start outside the boxes (forced columns) is dropped
+            if first is not None and problem.admits(*first):    # (rounded_start keeps to the boxes)
                 start = warm_values(problem, *first)
             else:
                 first = None

@@ -3,7 +3,9 @@
 SLIM: fit an L1-penalised logistic regression on the distinct rows (sample weights), keep
 the K largest standardised coefficients, scale them so the largest is m for m = 1..max
 point value, round into the box and choose the best intercept exactly (a sweep over the
-sorted scores); the candidate with the smallest objective is the warm start.
+sorted scores); the candidate with the smallest objective is the warm start. Candidates
+outside the boxes or with more than K features (rounding into a box whose column must be
+nonzero can add one) are skipped; the empty model starts from the box point nearest 0.
 """
 from __future__ import annotations
 
@@ -32,13 +34,14 @@ def best_intercept(scores: np.ndarray, sign: np.ndarray, weight: np.ndarray, blo
     return int(cand[i]), float(err[i])
 
 
-def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int]:
-    """(coef, intercept) of the best rounded logistic-regression candidate (see module doc)."""
+def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int] | None:
+    """(coef, intercept) of the best rounded logistic-regression candidate inside the boxes and
+    within max_features (`SLIMProblem.admits`; see module doc), None when there is none."""
     d = problem.data
     lo, hi = problem.lo.astype(float), problem.hi.astype(float)
     blo, bhi = problem.intercept_bounds
     p = d.X.shape[1]
-    candidates = [np.zeros(p)]
+    candidates = [np.clip(np.zeros(p), lo, hi)]     # the empty model, or the forced columns at their smallest
     try:
         from sklearn.linear_model import LogisticRegression
 
@@ -66,6 +69,8 @@ def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int]:
     best, best_val = None, np.inf
     for c in candidates:
         b, _ = best_intercept(d.X @ c, d.sign, d.weight.astype(float), blo, bhi, problem.margin)
+        if not problem.admits(c, b):
+            continue
         val = main_objective(problem, c, b) + problem.tiebreak.eps0 * np.count_nonzero(c) \
             + problem.tiebreak.eps1 * np.abs(c).sum()
         if val < best_val:
