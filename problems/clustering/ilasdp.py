@@ -71,6 +71,7 @@ from .gaussian import (
 )
 from .lasdp import affinity_terms, build_lasdp, factored_costs
 from .lowrank import nonneg_burer_monteiro
+from .metrics import cluster_means
 from .refine import em_refine
 from .rounding import fill_empty
 from .starts import KINDS, POOLS, pool_partitions, rank_starts, select_covariance
@@ -84,6 +85,13 @@ INITS = ("sdp", "kmeans", "random")
 
 class SingularCovarianceWarning(UserWarning):
     """A cluster covariance was singular (too few points or collinear) and was regularised."""
+
+
+def _label_attributes(X: np.ndarray, labels: np.ndarray, covs: list[np.ndarray], loglik: float) -> dict:
+    """labels_, covariances_ (the label covariances `covs`), means_ and log_likelihood_ (`loglik`,
+    the labels-as-parameters log-likelihood at `covs`) of a final partition."""
+    return {"labels_": labels, "covariances_": np.stack(covs), "means_": cluster_means(X, labels, len(covs)),
+            "log_likelihood_": loglik}
 
 
 class ILASDP(ClusterMixin, BaseEstimator):
@@ -229,9 +237,8 @@ class ILASDP(ClusterMixin, BaseEstimator):
         self.refine_changed_ = int((out.labels != self.labels_).sum())
         if self.refine_changed_:
             covs, _ = estimate_covariances(Xc, out.labels, K, kind, self.reg_covar)
-            self.labels_, self.covariances_ = out.labels, np.stack(covs)
-            self.means_ = np.stack([X[out.labels == k].mean(axis=0) for k in range(K)])
-            self.log_likelihood_ = gaussian_loglik(Xc, out.labels, covs)
+            for key, value in _label_attributes(X, out.labels, covs, gaussian_loglik(Xc, out.labels, covs)).items():
+                setattr(self, key, value)
 
     def _run(self, X, Xc, labels, K, kind, solver, update, max_iter, shrink) -> dict:
         """One iLA-SDP run from the starting partition `labels` (covariance_shrinkage = `shrink`):
@@ -283,9 +290,7 @@ class ILASDP(ClusterMixin, BaseEstimator):
             lls = [shrunk_loglik(Xc, lab, covs, shrink) for lab, covs in zip(iterates, iterate_covs)]
         best_iteration = int(np.argmax(lls))      # 0: the initial labels
         labels, covs = iterates[best_iteration], iterate_covs[best_iteration]
-        return {"labels_": labels, "covariances_": np.stack(covs),
-                "means_": np.stack([X[labels == k].mean(axis=0) for k in range(K)]),
-                "log_likelihood_": plain[best_iteration], "history_": history,
+        return {**_label_attributes(X, labels, covs, plain[best_iteration]), "history_": history,
                 "n_iter_": len(history), "regularized_": sorted(regularized), "converged_": converged,
                 "init_labels_": init_labels, "best_iteration_": best_iteration, "result_": self.result_}
 

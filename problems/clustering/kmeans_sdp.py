@@ -34,7 +34,7 @@ from ._validation import check_choice, check_data, check_n_clusters
 from .certificate import partition_certificate, sdp_dual_bound
 from .lowrank import nonneg_burer_monteiro
 from .metrics import inertia as _inertia
-from .metrics import kernel_inertia
+from .metrics import cluster_means, kernel_inertia
 from .rounding import round_membership, spectral_embedding
 from .sdp import build_kmeans_sdp, dual_matrices
 
@@ -143,7 +143,7 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         self.gap_ = (0.0 if diff <= 0 else diff / max(abs(self.inertia_), 1e-10)) if lower else math.inf
         self.optimal_ = bool(lower) and diff <= self.certify_tol * max(1.0, abs(self.inertia_))
         if kernel == "linear":
-            self.cluster_centers_ = np.stack([X[labels == k].mean(axis=0) for k in range(K)])
+            self.cluster_centers_ = cluster_means(X, labels, K)
         self.n_features_in_ = X.shape[1]
         self.time_ = time.perf_counter() - t0
         return self

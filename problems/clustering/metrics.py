@@ -12,6 +12,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 
+def cluster_means(X: np.ndarray, labels: np.ndarray, K: int) -> np.ndarray:
+    """(K, d) mean of each cluster 0..K-1 of `labels` (every cluster non-empty)."""
+    return np.stack([X[labels == k].mean(axis=0) for k in range(K)])
+
+
 def inertia(X: Any, labels: Any) -> float:
     """Sum of squared distances of the points to the mean of their cluster."""
     X = np.asarray(X, dtype=float)

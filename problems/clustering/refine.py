@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from .gaussian import estimate_covariances
+from .metrics import cluster_means
 
 
 @dataclass
@@ -51,7 +52,7 @@ def em_refine(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_covar: f
     if np.any(sizes == 0):
         return Refinement(labels, None, False, "a cluster is empty; labels kept")
     covs, _ = estimate_covariances(X, labels, K, kind, reg_covar)
-    means = np.stack([X[labels == k].mean(axis=0) for k in range(K)])
+    means = cluster_means(X, labels, K)
     gm = GaussianMixture(K, covariance_type=kind, weights_init=sizes / sizes.sum(), means_init=means,
                          precisions_init=_precisions(covs, kind), reg_covar=reg_covar * base,
                          max_iter=max_iter, random_state=random_state)
