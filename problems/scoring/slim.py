@@ -231,11 +231,9 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if self.warm_start:
             from .warmstart import rounded_start
 
-            first = rounded_start(problem)
-            if first is not None and problem.admits(*first):    # (rounded_start keeps to the boxes)
+            first = rounded_start(problem)                  # inside the boxes, or None
+            if first is not None:
                 start = warm_values(problem, *first)
-            else:
-                first = None
         warn_big_m(problem)
         found = None
         self.method_ = self._chosen_method(problem)

@@ -96,11 +96,14 @@ class SupportSearch:
         return f"support decomposition over {len(self.nodes)} feature sets ({parts}) in {self.seconds:.1f} s"
 
 
-def _forced_and_optional(problem: SLIMProblem) -> tuple[list[int], list[int]]:
-    """(columns every model uses: box excludes 0, the other columns whose box is not {0})."""
+def _forced_and_optional(problem: SLIMProblem) -> tuple[list[int], list[int], int]:
+    """(columns every model uses: box excludes 0, the other columns whose box is not {0}, room:
+    how many of the others a feature set may add; negative when more columns are forced than
+    max_features allows)."""
     free = [int(j) for j in problem.free_columns()]
     forced = [j for j in free if problem.lo[j] > 0 or problem.hi[j] < 0]
-    return forced, [j for j in free if j not in forced]
+    optional = [j for j in free if j not in forced]
+    return forced, optional, min(problem.max_features, len(free)) - len(forced)
 
 
 def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]]:
@@ -109,8 +112,7 @@ def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]
     of the largest size, a node allows any support inside its set; else every size down to
     the forced columns alone: a node holds the systems whose support is exactly its set).
     Empty when more columns are forced than max_features allows."""
-    forced, optional = _forced_and_optional(problem)
-    room = min(problem.max_features, len(forced) + len(optional)) - len(forced)
+    forced, optional, room = _forced_and_optional(problem)
     if room < 0:
         return []
     sizes = [room] if maximal else range(room, -1, -1)
@@ -119,8 +121,7 @@ def supports(problem: SLIMProblem, maximal: bool = True) -> list[tuple[int, ...]
 
 def count_supports(problem: SLIMProblem) -> int:
     """len(supports(problem, maximal=False)), without listing them."""
-    forced, optional = _forced_and_optional(problem)
-    room = min(problem.max_features, len(forced) + len(optional)) - len(forced)
+    _, optional, room = _forced_and_optional(problem)
     return sum(math.comb(len(optional), k) for k in range(room + 1)) if room >= 0 else 0
 
 
@@ -155,9 +156,12 @@ class _Search:
         return lo, hi
 
     def offer(self, model: tuple[np.ndarray, int]) -> float:
-        """The objective of `model` (inf if the hook rejects it); kept when it beats the incumbent.
-        With a hook the value is the model's own objective at the point (`point_result`): a hook may
-        force error indicators up, so the plain `full_objective` could undercount it."""
+        """The objective of `model` (inf if it lies outside the boxes or over max_features, or the
+        hook rejects it); kept when it beats the incumbent. With a hook the value is the model's own
+        objective at the point (`point_result`): a hook may force error indicators up, so the plain
+        `full_objective` could undercount it."""
+        if not self.problem.admits(*model):
+            return math.inf
         val = full_objective(self.problem, *model)
         if self.hooked:
             res = point_result(self.restrict, model, self.solve_kw)
@@ -254,7 +258,7 @@ def search_supports(problem: SLIMProblem, restrict: Restrict, start: tuple[np.nd
     t0 = time.perf_counter()
     deadline = t0 + (math.inf if time_limit is None else float(time_limit))
     run = _Search(problem, restrict, solve_kw, deadline, cut_rounds, cut_time, hooked)
-    if start is not None and problem.admits(*start):
+    if start is not None:
         run.offer(start)
     nodes = [SupportNode(S, exact_support=True) for S in supports(problem, maximal=False)]
     for node in nodes:
