@@ -1,20 +1,25 @@
-"""Re-check a backend's answer instead of trusting it.
+"""Re-check a backend's answer instead of trusting it, and decide the status from the proof.
 
 For the compiled problem  min c'x + c0  s.t.  b - A x in K,  lb <= x <= ub  (x_I integer):
 
-- primal: the row/cone violation of s = b - A x (eigenvalues for PSD blocks), the
-  bound and integrality violations of x, and the objective recomputed as c'x + c0; for
-  MIPs the rows are checked again with the integer entries rounded (the point a user
-  decodes), which catches big-M rows satisfied only through an integrality slip;
-- dual (continuous problems): z is projected onto K*, and weak duality gives the bound
-      c'x >= -b'z + sum_j min_{lb_j <= x_j <= ub_j} r_j x_j,   r = c + A'z,
-  which is exact (valid for any z in K*) wherever the box is finite; on free directions
-  |r_j| is the dual residual and must be within tolerance;
-- MIP: the solver's dual bound is taken as reported and checked to lie on the right
-  side of the incumbent;
-- infeasibility: a ray z in K* with -b'z + min_box (A'z)'x > 0 proves no x exists;
-- unboundedness: a feasible point and a ray d with c'd < 0, -A d in K and d in the
-  recession cone of the box.
+- the point (`optlib.primal_check`): every row, cone, variable bound and integer on its own
+  scale, the objective recomputed as c'x + c0; violations named in the user's words;
+- the bound, continuous problems (`optlib.dual_bound`): derived from the solver's duals moved
+  into K*, with every reduced cost counted against its column's box, a least-squares repair
+  for reduced costs that point to an unbounded side, and rounding accounted for; -inf when no
+  finite bound can be derived. The solver's own number is kept apart as `solver_bound`,
+  unchecked;
+- the bound, MIPs: the solver's dual bound, checked for its side of the incumbent (a branch
+  and bound tree cannot be re-derived here), labelled 'mip';
+- infeasibility: a ray z in K* with -b'z + min_box (A'z)'x > 0 (the dual bound of the
+  zero-objective problem, with the same rigour) proves that no x exists;
+- unboundedness: a feasible point and a ray d with c'd < 0, -A d in K, d in the recession cone
+  of the box.
+
+`status_from_checks` turns the solver's claim and these checks into the reported status:
+OPTIMAL only when the point passes, the certified bound is finite and the gap is within the
+tolerance; FEASIBLE when the point passes but the bound is not close; UNVERIFIED when the
+solver claims a point, infeasibility or unboundedness that optlib could not confirm.
 """
 from __future__ import annotations
 
@@ -23,36 +28,50 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cones import min_eig_svec, project_psd_svec, project_soc, smat
-from .result import Certificate
+from .cones import smat
+from .dual_bound import dual_bound
+from .primal_check import check_point
+from .result import Certificate, relative_gap
 from .standard_form import ConeDims, RawResult, StandardForm
 from .status import Status
+from .cones import min_eig_svec
+
+#: relative and absolute gap within which a verified point and bound make a solve OPTIMAL
+DEFAULT_GAP = {"continuous": 1e-6, "mip": 1e-4}
+DEFAULT_ABS_GAP = {"continuous": 1e-9, "mip": 1e-6}
 
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Tolerances of the checks, relative to the scale of the data.
+    """Tolerances of the checks.
 
-    feasibility: row/cone violation <= feasibility * (1 + ||b||_inf), bound violation
-    <= feasibility * (1 + ||x||_inf); integrality: |x_j - round(x_j)| <= integrality;
-    dual: dual residual <= dual * (1 + ||c||_inf); gap: an OPTIMAL continuous solve must
-    have |objective - bound| <= gap * (1 + |objective|).
+    feasibility: each row, cone and variable bound, relative to its own scale (see
+    `optlib.primal_check`); integrality: |x_j - round(x_j)|, absolute; gap: the relative gap
+    |objective - bound| / max(|objective|, 1e-10) within which a verified solve is OPTIMAL
+    (None: the solve's `rel_gap`, else 1e-6 for continuous problems and 1e-4 for MIPs);
+    abs_gap: the same as an absolute difference (None: 1e-9 continuous, 1e-6 MIP).
     """
 
     feasibility: float = 1e-6
     integrality: float = 1e-5
-    dual: float = 1e-6
-    gap: float = 1e-5
+    gap: float | None = None
+    abs_gap: float | None = None
 
-    def as_dict(self) -> dict[str, float]:
+    def gaps(self, sf: StandardForm, requested: float | None = None) -> tuple[float, float]:
+        """(relative, absolute) gap tolerances for `sf` (a MIP or not)."""
+        key = "mip" if sf.has_integers else "continuous"
+        rel = self.gap if self.gap is not None else (requested if requested is not None else DEFAULT_GAP[key])
+        return float(rel), float(self.abs_gap if self.abs_gap is not None else DEFAULT_ABS_GAP[key])
+
+    def as_dict(self) -> dict[str, float | None]:
         return {"feasibility": self.feasibility, "integrality": self.integrality,
-                "dual": self.dual, "gap": self.gap}
+                "gap": self.gap, "abs_gap": self.abs_gap}
 
 
 def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
     """Violation of s in K for each row: |s| on zero rows, max(0, -s) on nonneg rows; a SOC
     block's max(0, ||x|| - t) and a PSD block's max(0, -lambda_min) sit on the block's
-    first row (its other rows get 0)."""
+    first row (its other rows get 0). Unscaled; used by the adapters' quick checks."""
     s = np.asarray(s, dtype=float)
     v = np.zeros(s.size)
     z, l = cones.zero, cones.nonneg
@@ -71,182 +90,209 @@ def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
     return v
 
 
-def project_dual_cone(sf: StandardForm, z: np.ndarray) -> np.ndarray:
-    """Projection of z onto K* (zero cone: free; the other cones are self-dual)."""
-    zp = np.array(z, dtype=float, copy=True)
-    for kind, start, size, dim in sf.cones.blocks():
-        sl = slice(start, start + size)
-        if kind == "nonneg":
-            zp[sl] = np.maximum(zp[sl], 0.0)
-        elif kind == "soc":
-            zp[sl] = project_soc(zp[sl])
-        elif kind == "psd":
-            zp[sl] = project_psd_svec(zp[sl])
-    return zp
-
-
-def box_minimum(r: np.ndarray, lb: np.ndarray, ub: np.ndarray, free_tol: float) -> tuple[float, float]:
-    """(min_{lb<=x<=ub} r'x ignoring |r_j| <= free_tol on unbounded sides, worst such |r_j|).
-
-    Returns -inf as the minimum when some |r_j| > free_tol points to an infinite bound."""
-    pos, neg = r > 0, r < 0
-    need_lb_inf = pos & ~np.isfinite(lb)
-    need_ub_inf = neg & ~np.isfinite(ub)
-    unbounded = need_lb_inf | need_ub_inf
-    resid = float(np.max(np.abs(r[unbounded]))) if np.any(unbounded) else 0.0
-    if resid > free_tol:
-        return -math.inf, resid
-    fin_lo = pos & ~need_lb_inf
-    fin_hi = neg & ~need_ub_inf
-    total = float(np.dot(r[fin_lo], lb[fin_lo]) + np.dot(r[fin_hi], ub[fin_hi]))
-    return total, resid
-
-
-def dual_bound(sf: StandardForm, z: np.ndarray, free_tol: float) -> tuple[float, float, float]:
-    """(bound, dual cone residual, free-direction residual) for duals z (minimisation sense)."""
-    zp = project_dual_cone(sf, z)
-    cone_res = float(np.max(np.abs(zp - z))) if z.size else 0.0
-    r = sf.c + sf.A.T @ zp
-    boxmin, free_res = box_minimum(r, sf.lb, sf.ub, free_tol)
-    return -float(sf.b @ zp) + boxmin + sf.offset, cone_res, free_res
-
-
 def _user(sf: StandardForm, v: float | None) -> float | None:
     return None if v is None else sf.sense * v
 
 
-def _violated_blocks(sf: StandardForm, viol: np.ndarray, limit: float) -> list[str]:
-    """Names of the row blocks with a violation above `limit`."""
-    return [rb.name for rb in sf.row_blocks if viol[rb.start:rb.start + rb.size].max(initial=0.0) > limit]
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
 
 
-def primal_checks(sf: StandardForm, x: np.ndarray, tol: Tolerances, checks: dict[str, bool],
-                  violated: list[str]) -> dict[str, float]:
-    """Row/cone, bound and integrality residuals of x; fills `checks` and `violated`."""
-    out: dict[str, float] = {}
-    s = sf.b - sf.A @ x
-    viol = row_violations(sf.cones, s)
-    bscale = 1.0 + (float(np.max(np.abs(sf.b))) if sf.m else 0.0)
-    out["primal_residual"] = (float(viol.max()) / bscale + 0.0) if sf.m else 0.0
-    checks["primal_feasible"] = out["primal_residual"] <= tol.feasibility
-    violated.extend(_violated_blocks(sf, viol, tol.feasibility * bscale))
-    xscale = 1.0 + float(np.max(np.abs(x), initial=0.0))
-    bviol = np.maximum(sf.lb - x, x - sf.ub)
-    out["bound_residual"] = float(max(0.0, bviol.max(initial=0.0)))
-    checks["bounds"] = out["bound_residual"] <= tol.feasibility * xscale
-    for j in np.flatnonzero(bviol > tol.feasibility * xscale)[:10]:
-        violated.append(sf.var_names[j] if sf.var_names else f"x[{j}]")
-    if sf.has_integers:
-        xi = x[sf.integer]
-        out["integrality_residual"] = float(np.max(np.abs(xi - np.round(xi)), initial=0.0))
-        checks["integrality"] = out["integrality_residual"] <= tol.integrality
-        if checks["integrality"] and sf.m and out["integrality_residual"] > 0:
-            # the point a user decodes has integer entries: with big-M rows a 1e-7 slip inside
-            # the solver's integrality tolerance can hide a violation of M * 1e-7
-            xr = x.copy()
-            xr[sf.integer] = np.round(xi)
-            rviol = row_violations(sf.cones, sf.b - sf.A @ xr)
-            out["rounded_residual"] = float(rviol.max()) / bscale
-            checks["rounded_feasible"] = out["rounded_residual"] <= tol.feasibility
-            if not checks["rounded_feasible"]:
-                violated.extend(f"{name} (integers rounded)"
-                                for name in _violated_blocks(sf, rviol, tol.feasibility * bscale))
-    return out
+class _Checks:
+    """Accumulates named checks, notes and violations for one certificate."""
+
+    def __init__(self) -> None:
+        self.checks: dict[str, bool] = {}
+        self.notes: list[str] = []
+        self.violations: list[str] = []
+        self.values: dict[str, float] = {}
 
 
-def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None) -> Certificate:
-    """Check `raw` against `sf`; see the module docstring for what is checked."""
+def _point(sf: StandardForm, x: np.ndarray, tol: Tolerances, acc: _Checks) -> bool:
+    pc = check_point(sf, x, tol.feasibility, tol.integrality)
+    acc.values.update(primal_residual=pc.row_residual, bound_residual=pc.bound_residual,
+                      integrality_residual=pc.integrality_residual)
+    acc.checks["primal_feasible"] = pc.finite and pc.row_residual <= tol.feasibility
+    acc.checks["variable_bounds"] = pc.finite and pc.bound_residual <= tol.feasibility
+    if sf.has_integers and pc.finite:
+        acc.checks["integrality"] = pc.integrality_residual <= tol.integrality
+        if not math.isnan(pc.rounded_residual):
+            acc.checks["rounded_feasible"] = pc.rounded_residual <= tol.feasibility
+    acc.violations.extend(str(v) for v in pc.violations)
+    return pc.passed
+
+
+def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks) -> float:
+    """The certified bound of a continuous problem (minimisation form), -inf when none."""
+    if raw.z is None:
+        acc.notes.append("backend returned no duals: no certified bound")
+        return -math.inf
+    db = dual_bound(sf, np.asarray(raw.z, dtype=float))
+    acc.values["dual_residual"] = db.cone_shift
+    if db.message:
+        acc.notes.append(db.message)
+    return db.value
+
+
+def _gap_ok(obj: float, bound: float, rel: float, abs_: float) -> bool:
+    diff = abs(obj - bound)
+    return diff <= abs_ or relative_gap(obj, bound) <= rel
+
+
+def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
+            rel_gap: float | None = None) -> Certificate:
+    """Check `raw` against `sf`; see the module docstring for what is checked. `rel_gap` is
+    the gap the solve asked for (it sets the OPTIMAL tolerance unless `tol.gap` is given)."""
     tol = tol or Tolerances()
-    checks: dict[str, bool] = {}
-    msgs: list[str] = []
-    violated: list[str] = []
-    out: dict[str, float | None] = {}
-    obj = None
-
-    if raw.x is not None and (raw.status.has_solution or raw.status is Status.UNBOUNDED):
-        x = np.asarray(raw.x, dtype=float)
-        out.update(primal_checks(sf, x, tol, checks, violated))
-        if raw.status.has_solution:
-            obj = float(sf.c @ x) + sf.offset
-            if raw.objective is not None:
-                out["objective_mismatch"] = abs(obj - raw.objective)
-                if out["objective_mismatch"] > 1e-6 * (1.0 + abs(obj)):
-                    msgs.append(f"solver objective {raw.objective:.10g} differs from recomputed {obj:.10g}")
-
+    rel, abs_ = tol.gaps(sf, rel_gap)
+    acc = _Checks()
     kind = "none"
-    bound = None
-    cscale = 1.0 + (float(np.max(np.abs(sf.c))) if sf.n else 0.0)
+    bound: float | None = None
+    obj = None
+    x = None if raw.x is None else np.asarray(raw.x, dtype=float)
+    point_ok = False
+
     if raw.status.has_solution:
+        if x is None:
+            acc.checks["point"] = False
+            acc.notes.append("the solver claims a solution but returned no point")
+        else:
+            point_ok = _point(sf, x, tol, acc)
+            if x.shape == (sf.n,):
+                obj = float(sf.c @ x) + sf.offset
+                if raw.objective is not None and math.isfinite(obj):
+                    mismatch = abs(obj - raw.objective)
+                    acc.values["objective_mismatch"] = mismatch
+                    if not mismatch <= 1e-6 * (1.0 + abs(obj)):
+                        acc.notes.append(f"solver objective {raw.objective:.10g} differs from the "
+                                         f"recomputed {obj:.10g}; the recomputed one is reported")
         if sf.has_integers:
             kind = "mip"
-            bound = raw.bound
-            msgs.append("MIP dual bound as reported by the solver; its side is checked")
-        elif raw.z is not None:
-            kind = "conic-duality" if (sf.has_soc or sf.has_psd) else "lp-duality"
-            bound, cone_res, free_res = dual_bound(sf, np.asarray(raw.z, dtype=float), tol.dual * cscale)
-            out["dual_residual"] = max(cone_res, free_res) / cscale
-            checks["dual_feasible"] = out["dual_residual"] <= tol.dual
-            if not checks["dual_feasible"]:
-                msgs.append("duals are not feasible to tolerance; the bound falls back to the solver's")
-                bound = raw.bound
+            bound = raw.bound if _finite(raw.bound) else -math.inf
+            acc.notes.append("MIP dual bound as reported by the solver; its side is checked")
         else:
-            kind = "primal"
-            bound = raw.bound
-            checks["dual_certificate"] = False
-            msgs.append("backend returned no duals: the bound is the solver's and was not re-derived")
-        if bound is not None and obj is not None and math.isfinite(bound):
-            checks["bound_side"] = bound <= obj + tol.gap * (1.0 + abs(obj))
-            if raw.status is Status.OPTIMAL and not sf.has_integers:
-                checks["duality_gap"] = abs(obj - bound) <= tol.gap * (1.0 + abs(obj))
+            kind = "conic-duality" if (sf.has_soc or sf.has_psd) else "lp-duality"
+            bound = _continuous_bound(sf, raw, acc)
+        if obj is not None and point_ok:
+            if _finite(bound) and bound > obj and sf.has_integers:
+                # a solver's MIP bound beyond a feasible incumbent is wrong by at least the excess;
+                # a derived bound above a point feasible to tolerance is fine (the point is
+                # infeasible by a hair), so only the MIP bound is checked for its side
+                if bound - obj <= max(abs_, rel * max(abs(obj), 1e-10)):
+                    acc.notes.append(f"the solver's bound exceeds the incumbent by {bound - obj:.2g} "
+                                     "(within the gap tolerance): taken as equal")
+                    bound = obj
+                else:
+                    acc.checks["bound_side"] = False
+                    acc.notes.append(f"the solver's bound {bound:.10g} lies beyond the incumbent "
+                                     f"{obj:.10g}: it is not valid and is dropped")
+                    bound = -math.inf
+            acc.checks["gap"] = _finite(bound) and _gap_ok(obj, bound, rel, abs_)
     elif raw.status is Status.INFEASIBLE:
         kind = "infeasibility"
-        if raw.dual_ray is not None:
-            y = np.asarray(raw.dual_ray, dtype=float)
-            y = project_dual_cone(sf, y)
-            scale = float(np.max(np.abs(y), initial=0.0))
-            if scale > 0:
-                y = y / scale
-            r = sf.A.T @ y
-            boxmin, free_res = box_minimum(r, sf.lb, sf.ub, tol.dual)
-            margin = -float(sf.b @ y) + boxmin
-            out["dual_residual"] = free_res
-            checks["farkas_ray"] = scale > 0 and margin > tol.dual
-        else:
-            checks["farkas_ray"] = False
-            msgs.append("infeasibility reported by the solver without a certificate")
+        acc.checks["farkas_ray"] = _farkas(sf, raw.dual_ray, acc)
     elif raw.status is Status.UNBOUNDED:
         kind = "unboundedness"
-        if raw.primal_ray is not None:
-            d = np.asarray(raw.primal_ray, dtype=float)
-            scale = float(np.max(np.abs(d), initial=0.0))
-            d = d / scale if scale > 0 else d
-            sviol = row_violations(sf.cones, -(sf.A @ d)).max(initial=0.0)
-            rec = max(float(np.max(-d[np.isfinite(sf.lb)], initial=0.0)),
-                      float(np.max(d[np.isfinite(sf.ub)], initial=0.0)))
-            ray_residual = max(float(sviol), rec)
-            checks["primal_ray"] = (scale > 0 and float(sf.c @ d) < -tol.dual
-                                    and ray_residual <= tol.feasibility)
-            if raw.x is None:
-                checks["feasible_point"] = False
-                msgs.append("no feasible point given: a ray alone does not prove unboundedness")
-            if sf.has_integers:
-                msgs.append("ray checked on the continuous relaxation")
+        acc.checks["primal_ray"] = _unbounded_ray(sf, raw.primal_ray, acc)
+        if x is None:
+            acc.checks["feasible_point"] = False
+            acc.notes.append("no feasible point given: a ray alone does not prove unboundedness")
         else:
-            checks["primal_ray"] = False
-            msgs.append("unboundedness reported by the solver without a certificate")
+            acc.checks["feasible_point"] = _point(sf, x, tol, acc)
+        if sf.has_integers:
+            acc.notes.append("ray checked on the continuous relaxation")
     else:
-        msgs.append(f"nothing to certify for status {raw.status.name}")
+        acc.notes.append(f"nothing to certify for status {raw.status.name}")
 
-    verified = bool(checks) and all(checks.values())
+    status = status_from_checks(raw.status, acc.checks)
+    verified = _verified(status, acc.checks)
+    v = acc.values
     return Certificate(
         kind=kind, verified=verified,
-        primal_residual=_f(out.get("primal_residual")), bound_residual=_f(out.get("bound_residual")),
-        integrality_residual=_f(out.get("integrality_residual")), dual_residual=_f(out.get("dual_residual")),
-        objective_mismatch=_f(out.get("objective_mismatch")),
+        primal_residual=_f(v.get("primal_residual")), bound_residual=_f(v.get("bound_residual")),
+        integrality_residual=_f(v.get("integrality_residual")), dual_residual=_f(v.get("dual_residual")),
+        objective_mismatch=_f(v.get("objective_mismatch")),
         bound=_user(sf, bound) if bound is not None else None,
         solver_bound=_user(sf, raw.bound),
-        tolerance=tol.as_dict(), checks=checks, messages=tuple(msgs), violated=tuple(violated),
+        tolerance={**tol.as_dict(), "gap_used": rel, "abs_gap_used": abs_},
+        checks=acc.checks, messages=tuple(acc.notes), violated=tuple(acc.violations),
     )
+
+
+def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
+    """A dual ray proves infeasibility: the zero-objective problem's dual bound is > 0."""
+    if ray is None:
+        acc.notes.append("infeasibility reported by the solver without a certificate")
+        return False
+    y = np.asarray(ray, dtype=float)
+    if y.shape != (sf.m,) or not np.all(np.isfinite(y)) or not np.any(y):
+        acc.notes.append("the infeasibility ray is empty or not finite")
+        return False
+    y = y / float(np.max(np.abs(y)))
+    db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0), y)
+    acc.values["dual_residual"] = db.cone_shift
+    if db.value > 0:
+        return True
+    acc.notes.append("the infeasibility ray does not check out" +
+                     (f" ({db.message})" if db.message else f" (margin {db.value:.3g} <= 0)"))
+    return False
+
+
+def _unbounded_ray(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
+    """c'd < 0, -A d in K and d in the recession cone of the box, to 1e-9 of its scale."""
+    if ray is None:
+        acc.notes.append("unboundedness reported by the solver without a certificate")
+        return False
+    d = np.asarray(ray, dtype=float)
+    if d.shape != (sf.n,) or not np.all(np.isfinite(d)) or not np.any(d):
+        acc.notes.append("the unboundedness ray is empty or not finite")
+        return False
+    d = d / float(np.max(np.abs(d)))
+    ad = sf.A @ d
+    scale = 1.0 + abs(sf.A) @ np.abs(d)
+    viol = row_violations(sf.cones, -ad)
+    rec = max(float(np.max(-d[np.isfinite(sf.lb)], initial=0.0)),
+              float(np.max(d[np.isfinite(sf.ub)], initial=0.0)))
+    cd = float(sf.c @ d)
+    ok = cd < -1e-9 * (1.0 + float(np.abs(sf.c) @ np.abs(d))) and float(np.max(viol / scale, initial=0.0)) <= 1e-9 \
+        and rec <= 1e-12
+    if not ok:
+        acc.notes.append("the unboundedness ray does not check out")
+    return ok
+
+
+def status_from_checks(claim: Status, c: dict[str, bool]) -> Status:
+    """The status optlib reports for the solver's claim and the checks made of it.
+
+    OPTIMAL: the point passes, the certified bound is finite and the gap is within tolerance;
+    FEASIBLE: the point passes, the bound is not close (or not certified); UNVERIFIED: the
+    solver claimed a solution whose point fails the checks, or infeasibility / unboundedness
+    without a checked ray. Other claims (limits, errors) are passed through.
+    """
+    if claim.has_solution:
+        point = all(c.get(k, True) for k in ("point", "primal_feasible", "variable_bounds",
+                                              "integrality", "rounded_feasible"))
+        if not point:
+            return Status.UNVERIFIED
+        return Status.OPTIMAL if c.get("gap") else Status.FEASIBLE
+    if claim is Status.INFEASIBLE:
+        return Status.INFEASIBLE if c.get("farkas_ray") else Status.UNVERIFIED
+    if claim is Status.UNBOUNDED:
+        return Status.UNBOUNDED if (c.get("primal_ray") and c.get("feasible_point")) else Status.UNVERIFIED
+    return claim
+
+
+def _verified(status: Status, c: dict[str, bool]) -> bool:
+    """Everything `status` asserts was re-derived: OPTIMAL every check; FEASIBLE the point
+    (the bound it reports is certified or infinite, so a dropped solver bound or a wide gap
+    does not count against it); INFEASIBLE / UNBOUNDED their rays."""
+    if status is Status.OPTIMAL:
+        return bool(c) and all(c.values())
+    if status is Status.FEASIBLE:
+        return all(v for k, v in c.items() if k not in ("gap", "bound_side"))
+    if status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        return bool(c) and all(c.values())
+    return False
 
 
 def _f(v: float | None) -> float:

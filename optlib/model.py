@@ -8,23 +8,23 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import time
-import traceback
 from typing import Any, Iterable
 
 import numpy as np
 import scipy.sparse as sp
 
-from .certify import Tolerances, certify, dual_values
+from .certify import Tolerances
 from .compile import compile_model
 from .cones import svec_indices, svec_size
 from .constraints import Constraint, LinearConstraint
 from .expressions import Expression, Norm2, Variable, VarBlock, _as_shape, to_expression
-from .result import BackendInfo, Result, Timings, relative_gap
-from .standard_form import RawResult, SolveParams, StandardForm
-from .status import Status
+from .result import Result
+from .solve import solve_params, solve_standard_form, status_stopped  # noqa: F401  (re-exported)
+from .standard_form import SolveParams, StandardForm
 
 
 class Model:
@@ -226,14 +226,16 @@ class Model:
     # -- solving -----------------------------------------------------------------------
     def solve(self, backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = None,
               threads: int | None = None, verbose: bool = False, *, warm_start: dict | None = None,
-              tolerances: Tolerances | None = None, **backend_options: Any) -> Result:
+              tolerances: Tolerances | None = None, refine: bool = True, **backend_options: Any) -> Result:
         """Solve on `backend` ('auto' picks by problem class) and certify the answer.
 
         A time limit never raises: the result is FEASIBLE with the incumbent and the bound,
-        or NO_SOLUTION. Invalid arguments raise ValueError naming the argument.
+        or NO_SOLUTION. `refine=False` skips the re-solves with tighter tolerances that
+        first-order backends get when their answer does not certify. Invalid arguments raise
+        ValueError naming the argument.
         """
 
-        params = solve_params(time_limit, rel_gap, threads, verbose, backend_options)
+        params = solve_params(time_limit, rel_gap, threads, verbose, backend_options, refine)
         t0 = time.perf_counter()
         sf = self.compile()
         if warm_start:
@@ -296,11 +298,6 @@ def cvxpy_values(model: Model, result: Result) -> dict:
     return _values(model, result)
 
 
-def status_stopped(status: Status) -> bool:
-    """True for the statuses of a solve that stopped early (FEASIBLE or NO_SOLUTION)."""
-    return status in (Status.FEASIBLE, Status.NO_SOLUTION)
-
-
 def _default_row_blocks(sf: StandardForm):
     from .standard_form import RowBlock
 
@@ -309,26 +306,6 @@ def _default_row_blocks(sf: StandardForm):
         cone = "zero" if i < sf.cones.zero else "nonneg"
         out.append(RowBlock(f"r{i}", cone, i, 1, (1,), 1))
     return out
-
-
-def solve_params(time_limit: Any = None, rel_gap: Any = None, threads: Any = None, verbose: Any = False,
-                 options: dict | None = None) -> SolveParams:
-    """Validated generic solve parameters (ValueError naming the argument otherwise)."""
-    if time_limit is not None:
-        if (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
-                or not 0 < time_limit < math.inf):
-            raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-        time_limit = float(time_limit)
-    if rel_gap is not None:
-        if isinstance(rel_gap, bool) or not isinstance(rel_gap, numbers.Real) or not 0 <= rel_gap < 1:
-            raise ValueError(f"rel_gap must be a number in [0, 1), got {rel_gap!r}")
-        rel_gap = float(rel_gap)
-    if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        threads = int(threads)
-    return SolveParams(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=bool(verbose),
-                       options=dict(options or {}))
 
 
 def _with_warm_start(params: SolveParams, warm_start: dict, model: Model, sf: StandardForm) -> SolveParams:
@@ -345,80 +322,4 @@ def _with_warm_start(params: SolveParams, warm_start: dict, model: Model, sf: St
         if var.block.symmetric:
             raise ValueError(f"warm_start for symmetric variable {var.name!r} is not supported")
         x0[starts[var.block]: starts[var.block] + var.block.size] = arr
-    return SolveParams(params.time_limit, params.rel_gap, params.threads, params.verbose,
-                       params.options, warm_start=x0)
-
-
-def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
-                        tolerances: Tolerances | None = None, t_compile: float = 0.0,
-                        blocks: list[VarBlock] | None = None,
-                        variables: dict[str, Variable] | None = None) -> Result:
-    """Run a backend on a StandardForm, certify the answer and build the Result."""
-    from solvers import choose_backend, get_backend
-
-    if not isinstance(backend, str):
-        raise ValueError(f"backend must be a string such as 'auto' or 'highs', got {backend!r}")
-    auto = backend.strip().lower() == "auto"
-    be = choose_backend(sf) if auto else get_backend(backend)
-    if not be.available():
-        from solvers.base import MissingDependency
-
-        raise MissingDependency(f"backend {be.name!r} needs the package {be.package!r}: pip install {be.package}")
-    be.check(sf)
-
-    t1 = time.perf_counter()
-    try:
-        raw = be.solve(sf, params)
-    except (ValueError, TypeError, ImportError):
-        raise
-    except Exception as exc:  # a solver crash is reported, not hidden
-        raw = RawResult(status=Status.ERROR, solver=be.name, message=f"{type(exc).__name__}: {exc}",
-                        log=traceback.format_exc())
-    t_solve = time.perf_counter() - t1
-    limit = raw.limit
-    if (limit is None and status_stopped(raw.status) and params.time_limit is not None
-            and max(t_solve, raw.solve_time) >= 0.9 * params.time_limit):
-        limit = "time_limit"              # the backend did not say why; the clock does
-
-    t2 = time.perf_counter()
-    cert = certify(sf, raw, tolerances)
-    t_cert = time.perf_counter() - t2
-
-    status = raw.status
-    objective = None
-    if raw.x is not None and status.has_solution:
-        objective = sf.sense * (float(sf.c @ raw.x) + sf.offset)
-    bound = cert.bound if cert.bound is not None else (sf.sense * raw.bound if raw.bound is not None else None)
-    if status is Status.INFEASIBLE:
-        bound = math.inf * sf.sense       # no point exists: any bound holds
-    if bound is None or (isinstance(bound, float) and math.isnan(bound)):
-        bound = -math.inf * sf.sense
-    gap = relative_gap(objective, bound)
-
-    values: dict[Variable, Any] = {}
-    block_slices: dict[VarBlock, tuple[int, int]] = {}
-    if blocks is not None:
-        start = 0
-        for blk in blocks:
-            block_slices[blk] = (start, start + blk.size)
-            start += blk.size
-    if raw.x is not None and status.has_solution and variables is not None:
-        for var in variables.values():
-            a, b = block_slices[var.block]
-            values[var] = var.evaluate({var.block: np.asarray(raw.x[a:b], dtype=float)})
-    duals = dual_values(sf, raw.z) if raw.z is not None and status.has_solution else {}
-    reason = ""
-    if auto:
-        from solvers import LARGE_PSD_ORDER
-
-        big = sf.problem_class == "SDP" and max(sf.cones.psd, default=0) > LARGE_PSD_ORDER
-        reason = (f"first installed backend for {sf.problem_class}"
-                  + (f" with a PSD cone of order > {LARGE_PSD_ORDER} (first-order SCS preferred)" if big else ""))
-    info = BackendInfo(name=be.name, version=raw.version or be.version(), parameters=dict(raw.parameters),
-                       auto=auto, reason=reason)
-    return Result(status=status, objective=objective, bound=float(bound), gap=gap, values=values, duals=duals,
-                  certificate=cert, timings=Timings(t_compile, t_solve, t_cert), backend=info, log=raw.log,
-                  message=raw.message, problem_class=sf.problem_class,
-                  sense="minimize" if sf.sense > 0 else "maximize",
-                  x=None if raw.x is None else np.asarray(raw.x, dtype=float), iterations=raw.iterations,
-                  nodes=raw.nodes, limit_reached=limit, _blocks=block_slices)
+    return dataclasses.replace(params, warm_start=x0)

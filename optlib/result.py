@@ -47,12 +47,14 @@ class Certificate:
     tolerance: dict[str, float] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     messages: tuple[str, ...] = ()
-    violated: tuple[str, ...] = ()        # names of violated constraints / variables
+    violated: tuple[str, ...] = ()        # violated items in the user's words, worst first
 
     def __str__(self) -> str:
         head = f"{self.kind}: {'verified' if self.verified else 'NOT verified'}"
         fails = [k for k, v in self.checks.items() if not v]
-        if fails:
+        if self.violated:
+            head += f" ({self.violated[0]})"
+        elif fails:
             head += " (failed: " + ", ".join(fails) + ")"
         return head
 
@@ -106,6 +108,8 @@ class Result:
     iterations: int | None = None
     nodes: int | None = None
     limit_reached: str | None = None      # e.g. 'time_limit' when a limit stopped the solve
+    solver_status: Status | None = None   # what the solver said (status is what optlib confirmed)
+    solver_bound: float | None = None     # the solver's own bound (user sense), unchecked
     _blocks: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     # -- access ----------------------------------------------------------------------
@@ -163,8 +167,10 @@ class Result:
 
         return {
             "status": self.status.name,
+            "solver_status": None if self.solver_status is None else self.solver_status.name,
             "objective": num(self.objective),
             "bound": num(self.bound),
+            "solver_bound": num(self.solver_bound),
             "gap": num(self.gap),
             "backend": self.backend.name,
             "backend_version": self.backend.version,
@@ -178,7 +184,8 @@ class Result:
                             "checks": self.certificate.checks,
                             "primal_residual": num(self.certificate.primal_residual),
                             "dual_residual": num(self.certificate.dual_residual),
-                            "messages": list(self.certificate.messages)},
+                            "messages": list(self.certificate.messages),
+                            "violated": list(self.certificate.violated)},
             "limit_reached": self.limit_reached,
             "iterations": self.iterations,
             "nodes": self.nodes,
@@ -203,6 +210,8 @@ class Result:
             "* Status",
             f"  Result status      : {self.status.name}",
         ]
+        if self.solver_status is not None and self.solver_status is not self.status:
+            lines.append(f"  Solver said        : {self.solver_status.name} (not confirmed by optlib's checks)")
         if self.limit_reached:
             lines.append(f"  Limit reached      : {self.limit_reached}")
         if self.message:
@@ -210,16 +219,20 @@ class Result:
         lines += [
             "* Candidate solution",
             f"  Objective value    : {fmt(self.objective)}",
-            f"  Bound              : {fmt(self.bound)}",
+            f"  Bound (certified)  : {fmt(self.bound)}",
             f"  Relative gap       : {'-' if math.isinf(self.gap) else f'{self.gap:.4%}'}",
             "* Certificate",
             f"  {self.certificate}",
         ]
+        if self.solver_bound is not None and self.solver_bound != self.bound:
+            lines.insert(-3, f"  Solver's bound     : {fmt(self.solver_bound)} (unchecked)")
         cert = self.certificate
         for label, val in (("primal residual", cert.primal_residual), ("bound residual", cert.bound_residual),
                            ("integrality", cert.integrality_residual), ("dual residual", cert.dual_residual)):
             if not math.isnan(val):
                 lines.append(f"  {label:<18} : {val:.3g}")
+        for msg in cert.violated[:3]:
+            lines.append(f"  violated: {msg}")
         for msg in cert.messages:
             lines.append(f"  note: {msg}")
         lines += [

@@ -189,6 +189,8 @@ class SolveParams:
     verbose: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     warm_start: np.ndarray | None = None
+    refine: bool = True          # re-solve with tighter tolerances when an answer does not certify
+    resume: Any = None           # backend-specific state of a previous solve to warm-start from
 
     def native(self, time_limit: str | None = None, rel_gap: str | None = None,
                threads: str | None = None, **fixed: Any) -> dict[str, Any]:
@@ -231,3 +233,4 @@ class RawResult:
     primal_ray: np.ndarray | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     limit: str | None = None   # 'time_limit', 'iteration_limit', ... when a limit stopped the solve
+    resume: Any = None         # backend-specific state to warm-start a refinement from

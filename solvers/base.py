@@ -92,6 +92,13 @@ class Backend(abc.ABC):
             return False
         return True
 
+    def refined_params(self, sf: StandardForm, params: SolveParams, raw: RawResult,
+                       round_: int) -> SolveParams | None:
+        """Parameters for re-solve number `round_` (0, 1, ...) after an answer `raw` that did
+        not certify: tighter tolerances, a warm start from `raw.resume`. None: no refinement
+        (the default; exact and interior-point backends gain nothing from one)."""
+        return None
+
     @abc.abstractmethod
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         """Solve `sf`; never raises on time limits (returns FEASIBLE / NO_SOLUTION)."""

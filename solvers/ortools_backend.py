@@ -20,6 +20,7 @@ stop without a solution).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -167,6 +168,31 @@ class GlopBackend(_PywraplpBackend):
 
 
 class PdlpBackend(_PywraplpBackend):
+    """PDLP with optimality tolerances eps_optimal_absolute = eps_optimal_relative = 1e-9 (or the
+    solve's rel_gap) instead of OR-Tools' 1e-6, since optlib certifies a row to 1e-6 of its own
+    scale and the gap to 1e-6: measured on netlib, 1e-9 costs 1.3-1.9x the iterations of the
+    default and certifies where the default does not. A refinement re-solves at 1e-11 and 1e-13
+    (PDLP through pywraplp has no warm start). A user's 'solver_specific' string replaces all
+    of this."""
+
     name = "pdlp"
     solver_id = "PDLP"
     capabilities = Capabilities(continuous=True, integer=False, duals=True)
+    DEFAULT_EPS = 1e-9
+    REFINE_EPS = (1e-11, 1e-13)
+
+    def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
+        if "solver_specific" not in params.options:
+            eps = (params.resume or {}).get("eps") if isinstance(params.resume, dict) else None
+            if eps is None:
+                eps = params.rel_gap if params.rel_gap is not None else self.DEFAULT_EPS
+            spec = ("termination_criteria { simple_optimality_criteria { "
+                    f"eps_optimal_relative: {eps:g} eps_optimal_absolute: {eps:g} }} }}")
+            params = dataclasses.replace(params, options={**params.options, "solver_specific": spec})
+        return super().solve(sf, params)
+
+    def refined_params(self, sf: StandardForm, params: SolveParams, raw: RawResult,
+                       round_: int) -> SolveParams | None:
+        if round_ >= len(self.REFINE_EPS) or "solver_specific" in params.options:
+            return None
+        return dataclasses.replace(params, resume={"eps": self.REFINE_EPS[round_]})

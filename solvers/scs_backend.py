@@ -7,7 +7,9 @@ sqrt 2 scaled) is optlib's. Parameters: time_limit -> time_limit_secs, rel_gap -
 eps_abs + eps_rel * scale, so eps_rel is its relative gap tolerance; eps_abs stays at
 SCS's default unless given in options), warm_start -> the x warm start; SCS has no
 threads setting. SCS's own default tolerances are loose (1e-4): its dual objective can lie
-slightly above the optimum.
+slightly above the optimum. When an answer does not certify, the solve pipeline re-solves with
+eps_abs = eps_rel = 1e-7, then 1e-9, 1e-11, each warm-started from the previous (x, y, s)
+(`refined_params`), unless the user set SCS's tolerances or passed refine=False.
 
 Status: solved -> OPTIMAL (bound = dual objective); infeasible / unbounded -> INFEASIBLE /
 UNBOUNDED; their inaccurate variants only when the ray passes our check; an unbounded ray
@@ -18,6 +20,7 @@ and any stop at a limit -> FEASIBLE or NO_SOLUTION by our feasibility check of x
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -35,9 +38,25 @@ class ScsBackend(Backend):
     module = "scs"
     capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True)
 
+    #: eps_abs = eps_rel of the refinement rounds (SCS's own default is 1e-4)
+    REFINE_EPS = (1e-7, 1e-9, 1e-11)
+
     @staticmethod
     def _settings(params: SolveParams) -> dict[str, Any]:
-        return params.native("time_limit_secs", "eps_rel", verbose=bool(params.verbose))
+        settings = params.native("time_limit_secs", "eps_rel", verbose=bool(params.verbose))
+        if isinstance(params.resume, dict) and "eps" in params.resume:
+            settings["eps_abs"] = settings["eps_rel"] = float(params.resume["eps"])
+        return settings
+
+    def refined_params(self, sf: StandardForm, params: SolveParams, raw: RawResult,
+                       round_: int) -> SolveParams | None:
+        """Tighter eps_abs = eps_rel (1e-7, 1e-9, 1e-11), warm-started from the last (x, y, s);
+        none when the user set SCS's tolerances."""
+        if round_ >= len(self.REFINE_EPS) or {"eps_abs", "eps_rel"} & set(params.options):
+            return None
+        state = dict(raw.resume or {})
+        state["eps"] = self.REFINE_EPS[round_]
+        return dataclasses.replace(params, resume=state)
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
@@ -51,7 +70,11 @@ class ScsBackend(Backend):
         except TypeError as exc:  # SCS rejects unknown or ill-typed settings with TypeError
             raise ValueError(f"backend 'scs': invalid option: {exc}") from exc
         warm = params.warm_start
-        if warm is not None:
+        state = params.resume if isinstance(params.resume, dict) else {}
+        if all(k in state for k in ("x", "y", "s")):
+            settings["warm_start"] = "previous solve"
+            sol = solver.solve(warm_start=True, x=state["x"], y=state["y"], s=state["s"])
+        elif warm is not None:
             settings["warm_start"] = True
             sol = solver.solve(warm_start=True, x=np.asarray(warm, dtype=float))
         else:
@@ -65,6 +88,8 @@ class ScsBackend(Backend):
         self._classify(res, int(info["status_val"]), str(info["status"]), data,
                        np.asarray(sol["x"], dtype=float), np.asarray(sol["y"], dtype=float),
                        sf.offset, float(info["dobj"]))
+        res.resume = {"x": np.asarray(sol["x"], dtype=float), "y": np.asarray(sol["y"], dtype=float),
+                      "s": np.asarray(sol["s"], dtype=float)}
         if res.status is Status.UNBOUNDED:   # an unbounded ray alone only proves dual infeasibility
             res = self.settle_by_feasibility(sf, params, res)
         return res

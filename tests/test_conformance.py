@@ -49,8 +49,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:(?s).*either infeasible or unbounded:UserWarning"),
 ]
 
-# first-order methods: default stopping accuracy about 1e-4, so answers are checked at 1e-3
-FIRST_ORDER = {"scs", "pdlp", "cvxpy:SCS", "cvxpy:PDLP", "cvxpy:OSQP"}
+# first-order methods through CVXPY: default stopping accuracy about 1e-4, so answers are
+# checked at 1e-3. optlib's own scs and pdlp adapters are refined until they certify, so they
+# are held to the same standard as the exact and interior-point backends.
+FIRST_ORDER = {"cvxpy:SCS", "cvxpy:PDLP", "cvxpy:OSQP"}
 
 
 def tol_of(backend: str) -> float:
@@ -316,8 +318,9 @@ def test_optimal(case, backend):
     res = cs.model.solve(backend=backend)
     check_reports(res, backend)
 
-    # first-order backends may honestly stop at FEASIBLE (low-accuracy point, not proven)
-    allowed = (Status.OPTIMAL, Status.FEASIBLE) if first_order else (Status.OPTIMAL,)
+    # first-order backends through CVXPY may honestly stop at FEASIBLE (optimality not proven)
+    # or UNVERIFIED (the solver's point does not pass optlib's 1e-6 checks)
+    allowed = (Status.OPTIMAL, Status.FEASIBLE, Status.UNVERIFIED) if first_order else (Status.OPTIMAL,)
     assert res.status in allowed, (res.status, res.message)
     assert close(res.objective, cs.objective, tol), (res.objective, cs.objective)
     vtol = 10 * tol if cs.sharp else math.sqrt(tol)
@@ -356,10 +359,7 @@ def test_optimal(case, backend):
         if cert.kind in ("lp-duality", "conic-duality"):
             assert cert.dual_residual <= tol, cert
     else:
-        assert cert.checks.get("primal_feasible") is True and cert.checks.get("bounds") is True
-        if not cs.mip and cert.kind == "primal":
-            pytest.xfail(f"{backend} returns no duals for continuous problems, so optlib cannot "
-                         "re-derive the bound and the certificate is primal-only (not verified)")
+        assert cert.checks.get("primal_feasible") is True and cert.checks.get("variable_bounds") is True
         assert cert.verified, (cert, cert.checks, cert.messages)
 
     # duals of named rows, where the backend returns them

@@ -105,11 +105,23 @@ def test_rays_are_checked(backend):
     assert r.certificate.kind == "infeasibility" and r.certificate.verified
 
 
-def test_unbounded_without_ray_is_not_verified():
+def test_unbounded_without_ray_is_confirmed_by_a_second_backend():
     r = unbounded_lp().solve(backend="glop")      # glop gives no ray through pywraplp
-    assert r.status is Status.UNBOUNDED
-    assert not r.certificate.verified
-    assert any("without a certificate" in msg for msg in r.certificate.messages)
+    assert r.status is Status.UNBOUNDED and r.solver_status is Status.UNBOUNDED
+    assert r.certificate.verified                  # HiGHS's ray, checked by optlib
+    assert any("ray from highs" in msg for msg in r.certificate.messages)
+
+
+def test_unbounded_claim_without_ray_is_unverified():
+    from optlib.certify import certify, status_from_checks
+    from optlib.standard_form import RawResult
+
+    sf = unbounded_lp().compile()
+    x = unbounded_lp().solve(backend="highs").x
+    cert = certify(sf, RawResult(status=Status.UNBOUNDED, x=x))
+    assert not cert.verified
+    assert status_from_checks(Status.UNBOUNDED, cert.checks) is Status.UNVERIFIED
+    assert any("without a certificate" in msg for msg in cert.messages)
 
 
 def test_a_ray_without_a_feasible_point_does_not_prove_unboundedness():
