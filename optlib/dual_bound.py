@@ -45,10 +45,13 @@ from .standard_form import StandardForm
 EPS = float(np.finfo(float).eps)
 #: rounds of repair before giving up on a finite bound
 REPAIR_ROUNDS = 6
-#: PSD blocks up to this order are repaired by congruence (a dense map of size n(n+1)/2 squared)
-CONGRUENCE_MAX_ORDER = 60
-#: second-order cone blocks up to this size are repaired through P(z^(1/2)) (a dense map)
-SOC_MAP_MAX_SIZE = 200
+#: iterative-refinement steps of each least-squares repair
+REFINE_STEPS = 8
+#: cone blocks are repaired inside their cone (congruence) while the work of forming the map on
+#: the repaired columns (|J| n^3 for a PSD block of order n, |J| q for a cone of size q) and the
+#: dense matrix it gives (|J| x block size) stay below these
+CONGRUENCE_MAX_WORK = 3e9
+CONGRUENCE_MAX_ENTRIES = 2e7
 
 
 @dataclass(frozen=True)
@@ -65,22 +68,26 @@ class DualBound:
 
 
 # -- step 1: into the dual cone ---------------------------------------------------------------
-def into_dual_cone(sf: StandardForm, z: np.ndarray, soft: frozenset[int] = frozenset()) -> np.ndarray:
+def into_dual_cone(sf: StandardForm, z: np.ndarray, soft: frozenset[int] = frozenset(),
+                   lift: bool = False) -> np.ndarray:
     """z moved into K* so that membership holds despite rounding; PSD blocks starting at a row
-    in `soft` are only symmetrised (their indefiniteness is paid for by a trace bound)."""
+    in `soft` are only symmetrised (their indefiniteness is paid for by a trace bound).
+    lift: cone blocks are not projected but lifted (a second-order cone block's t raised to
+    ||x||, a PSD block's diagonal raised by -lambda_min), which changes the reduced costs only
+    of the columns in the block's t / diagonal rows."""
     zp = np.array(z, dtype=float, copy=True)
     blocks = list(sf.cones.blocks())
     for kind, start, size, dim in blocks:
         if kind == "nonneg":
             np.maximum(zp[start:start + size], 0.0, out=zp[start:start + size])
-    _soc_into_cone(sf, zp)
+    _soc_into_cone(sf, zp, lift)
     for kind, start, size, dim in blocks:
         if kind == "psd" and start not in soft:
-            zp[start:start + size] = _psd_into_cone(zp[start:start + size], dim)
+            zp[start:start + size] = _psd_into_cone(zp[start:start + size], dim, lift)
     return zp
 
 
-def _soc_into_cone(sf: StandardForm, zp: np.ndarray) -> None:
+def _soc_into_cone(sf: StandardForm, zp: np.ndarray, lift: bool = False) -> None:
     soc = np.asarray(sf.cones.soc, dtype=np.int64)
     if not soc.size:
         return
@@ -92,7 +99,7 @@ def _soc_into_cone(sf: StandardForm, zp: np.ndarray) -> None:
         t, v = blk[:, 0], blk[:, 1:]
         nv = np.linalg.norm(v, axis=1)
         out = blk.copy()
-        outside = nv > t
+        outside = (nv > t) & (not lift)
         polar = outside & (nv <= -t)
         mid = outside & ~polar
         a = (t[mid] + nv[mid]) / 2.0
@@ -105,8 +112,9 @@ def _soc_into_cone(sf: StandardForm, zp: np.ndarray) -> None:
         zp[idx] = out
 
 
-def _psd_into_cone(v: np.ndarray, n: int) -> np.ndarray:
-    """svec of a matrix that is PSD with margin for the rounding of its own eigenvalues."""
+def _psd_into_cone(v: np.ndarray, n: int, lift: bool = False) -> np.ndarray:
+    """svec of a matrix that is PSD with margin for the rounding of its own eigenvalues
+    (projected, or with lift=True shifted by a multiple of the identity)."""
     if n == 0:
         return v.copy()
     Z = smat(v)
@@ -114,7 +122,7 @@ def _psd_into_cone(v: np.ndarray, n: int) -> np.ndarray:
     norm = float(np.max(np.abs(w)))
     if w[0] >= 4.0 * n * EPS * norm:
         return v.copy()
-    Zp = (U * np.maximum(w, 0.0)) @ U.T
+    Zp = Z.copy() if lift else (U * np.maximum(w, 0.0)) @ U.T
     Zp = (Zp + Zp.T) / 2.0
     lam = float(np.linalg.eigvalsh(Zp)[0])
     Zp[np.diag_indices(n)] += max(0.0, -lam) + 4.0 * n * EPS * max(norm, 1e-300)
@@ -236,7 +244,7 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     zl = z[z0:z0 + l0]
     weights[z0:z0 + l0] = np.where(zl > 0, zl, grow)   # positive duals may move, in proportion
     weights[soft_rows] = 1.0 + np.abs(z[soft_rows])
-    # the other cone blocks: a PSD block of order <= CONGRUENCE_MAX_ORDER moves as
+    # the other cone blocks: a PSD block (within CONGRUENCE_MAX_WORK) moves as
     # Z + Z^(1/2) H Z^(1/2), which stays PSD while ||H|| < 1 (an interior dual has room in every
     # direction), a second-order cone block as z + P(z^(1/2)) h, its Jordan-algebra analogue,
     # which stays in the cone while e + h does; other blocks move entry by entry, in proportion to the block's size, and are
@@ -244,15 +252,15 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     congruent = []
     for kind, start, size, dim in sf.cones.blocks():
         if kind in ("soc", "psd") and start not in soft:
-            if congruence and kind == "psd" and dim <= CONGRUENCE_MAX_ORDER:
-                congruent.append((start, size, _congruence_map(z[start:start + size], dim)))
-            elif congruence and kind == "soc" and size <= SOC_MAP_MAX_SIZE:
-                congruent.append((start, size, _soc_map(z[start:start + size])))
+            work = cols.size * (dim ** 3 if kind == "psd" else size)
+            if congruence and work <= CONGRUENCE_MAX_WORK and cols.size * size <= CONGRUENCE_MAX_ENTRIES:
+                apply = (_psd_congruence if kind == "psd" else _soc_congruence)(z[start:start + size], dim)
+                congruent.append((start, size, apply))
             else:
                 weights[start:start + size] = float(np.max(np.abs(z[start:start + size]), initial=0.0))
     parts = [AJ @ sp.diags(weights)]
-    for start, size, K in congruent:
-        parts.append(sp.csr_matrix(AJ[:, start:start + size] @ K))
+    for start, size, apply in congruent:       # the maps are symmetric: row j of A_J K is K a_j
+        parts.append(sp.csr_matrix(apply(AJ[:, start:start + size].toarray())))
     blocks = [(start, size) for kind, start, size, _ in sf.cones.blocks()
               if kind in ("soc", "psd") and start not in soft]
     if blocks:                                # and one scale per block: z_blk -> (1 + t) z_blk
@@ -274,14 +282,14 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     except RuntimeError:
         return None
     theta = M.T @ solve(rhs)
-    for _ in range(2):                        # iterative refinement of the residual
+    for _ in range(REFINE_STEPS):             # iterative refinement of the residual
         theta = theta + M.T @ solve(rhs - M @ theta)
     if not np.all(np.isfinite(theta)):
         return None
     dz = weights * theta[:m]
     pos = m
-    for start, size, K in congruent:
-        dz[start:start + size] += K @ theta[pos:pos + size]
+    for start, size, apply in congruent:
+        dz[start:start + size] += apply(theta[pos:pos + size][None, :])[0]
         pos += size
     for k, (start, size) in enumerate(blocks):
         t = max(float(theta[pos + k]), -1.0)  # the scale stays >= 0: the block stays in its cone
@@ -289,10 +297,11 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     return dz
 
 
-def _soc_map(v: np.ndarray) -> np.ndarray:
-    """P(a) = 2 a a' - det(a) R for a = z^(1/2) in the second-order cone's Jordan algebra
-    (R = diag(1, -1, ..., -1), det(a) = a_0^2 - ||a_1:||^2): P(a) e = z and P(a) maps the cone
-    onto itself, so z + P(a) h = P(a)(e + h) stays in it while ||h_1:|| <= 1 + h_0."""
+def _soc_congruence(v: np.ndarray, q: int):
+    """h -> P(a) h (rows of a 2-D array) for a = z^(1/2) in the second-order cone's Jordan
+    algebra: P(a) = 2 a a' - det(a) R, R = diag(1, -1, ..., -1), det(a) = a_0^2 - ||a_1:||^2.
+    P(a) e = z and P(a) maps the cone onto itself, so z + P(a) h = P(a)(e + h) stays in it
+    while ||h_1:|| <= 1 + h_0."""
     t, x = float(v[0]), np.asarray(v[1:], dtype=float)
     nx = float(np.linalg.norm(x))
     u = x / nx if nx > 0 else np.zeros_like(x)
@@ -301,18 +310,27 @@ def _soc_map(v: np.ndarray) -> np.ndarray:
     det = a[0] ** 2 - float(a[1:] @ a[1:])
     R = -np.ones(v.size)
     R[0] = 1.0
-    return 2.0 * np.outer(a, a) - det * np.diag(R)
+
+    def apply(H: np.ndarray) -> np.ndarray:
+        return 2.0 * np.outer(H @ a, a) - det * (H * R)
+    return apply
 
 
-def _congruence_map(v: np.ndarray, n: int) -> np.ndarray:
-    """K with svec(R smat(h) R) = K h, R = Z^(1/2) for Z = smat(v) (eigenvalues clipped at 0)."""
+def _psd_congruence(v: np.ndarray, n: int):
+    """h -> svec(R smat(h) R) (rows of a 2-D array), R = Z^(1/2) for Z = smat(v) (eigenvalues
+    clipped at 0): Z + R H R = R (I + H) R stays PSD while ||H|| < 1."""
     w, U = np.linalg.eigh(smat(v))
     R = (U * np.sqrt(np.maximum(w, 0.0))) @ U.T
     a, b = svec_indices(n)
     sq = np.where(a == b, 1.0, math.sqrt(2.0))
-    # column p = (i, j): R smat(e_p) R = (r_i r_j' + r_j r_i') / (s_p (1 + [i == j]))
-    K = R[np.ix_(a, a)] * R[np.ix_(b, b)] + R[np.ix_(a, b)] * R[np.ix_(b, a)]
-    return K * sq[:, None] / (sq * np.where(a == b, 2.0, 1.0))[None, :]
+
+    def apply(H: np.ndarray) -> np.ndarray:
+        S = np.zeros((H.shape[0], n, n))
+        S[:, a, b] = H / sq
+        S[:, b, a] = H / sq
+        out = R @ S @ R
+        return out[:, a, b] * sq
+    return apply
 
 
 def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray, soft_rows: np.ndarray,
@@ -328,7 +346,7 @@ def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray
             dz = _repair_step(sf, zk, r, rest, soft_rows, soft, grow, congruence)
             if dz is None:
                 break
-            zk = into_dual_cone(sf, zk + dz, soft)
+            zk = into_dual_cone(sf, zk + dz, soft, lift=not congruence)
             r, _ = reduced_costs(sf, zk, absA)
             _absorb(sf, zk, r, np.flatnonzero(cols), soft_rows, A_csc, A_csr)
         r, e = reduced_costs(sf, zk, absA)
