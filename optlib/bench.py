@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 NA = "n/a"
 # Statuses whose times take part in the "ratio to the fastest backend" column.
-_TIMED = {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNBOUNDED", "INFEASIBLE_OR_UNBOUNDED", "NO_SOLUTION"}
+_TIMED = {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNBOUNDED", "INFEASIBLE_OR_UNBOUNDED", "NO_SOLUTION",
+          "UNVERIFIED"}
 
 
 @dataclass
@@ -48,6 +49,8 @@ class BenchRecord:
     backend_version: str = ""
     certificate: str = ""              # certificate kind
     verified: bool | None = None       # whether optlib's certificate checks passed
+    solver_status: str = ""            # what the solver said, where optlib's status differs
+    solver_bound: float | None = None  # the solver's own bound (unchecked)
     time_limit: float | None = None
     threads: int | None = None
 
@@ -179,7 +182,9 @@ def run_one(model: Any, backend: str, time_limit: float | None = None, threads: 
         status=res.status.name, objective=res.objective, bound=res.bound, gap=res.gap,
         time=res.timings.solve, total_time=res.timings.total, reason=_one_line(res.message),
         problem_class=res.problem_class, sense=res.sense, resolved_backend=res.backend.name,
-        backend_version=res.backend.version, certificate=cert.kind, verified=cert.verified, **base)
+        backend_version=res.backend.version, certificate=cert.kind, verified=cert.verified,
+        solver_status="" if res.solver_status in (None, res.status) else res.solver_status.name,
+        solver_bound=res.solver_bound, **base)
 
 
 def _progress_outcome(rec: BenchRecord) -> str:
@@ -240,7 +245,8 @@ def format_table(records: Sequence[BenchRecord]) -> str:
                    _fmt_gap(rec.gap), "-" if rec.time is None else f"{rec.time:.3f}",
                    "-" if ratio is None else f"{ratio:.2f}", "yes" if rec.verified else "no"]
         rows.append(row)
-        notes.append(rec.reason if rec.status in (NA, "ERROR", "NUMERICAL_ERROR") else "")
+        notes.append(rec.reason if rec.status in (NA, "ERROR", "NUMERICAL_ERROR")
+                     else (f"solver said {rec.solver_status}" if rec.solver_status else ""))
     if any(notes):
         header.append("note")
         for row, note in zip(rows, notes):
