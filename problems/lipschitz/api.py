@@ -47,9 +47,9 @@ def _norm(norm: Any) -> str:
 
 
 def _lower(net: Network, norm: str, options: dict) -> float | None:
-    from .lower import _SMOOTHABLE, gradient_lower_bound
+    from .lower import _evaluable, gradient_lower_bound
 
-    if not all(a.name in _SMOOTHABLE or a.name in ("groupsort", "maxmin") for a in net.activations):
+    if not all(_evaluable(a) for a in net.activations):
         return None                      # e.g. Householder (no reflection vector stored) or a bare slope pair
     return float(gradient_lower_bound(net, norm=norm, **options))
 

@@ -55,6 +55,10 @@ import scipy.sparse as sp
 from .bound import LMICertificate
 
 EPS = np.finfo(float).eps
+#: solve options of the LipSDP solves: their bound is certified here from the multipliers
+#: (certify_lipsdp and the grouped certificate), so optlib's re-solves of a first-order answer
+#: at tighter tolerances would only cost time; solve_options={"refine": True} asks for them
+OWN_CERTIFICATE = {"refine": False}
 
 
 def lipsdp_matrix(weights: Sequence[np.ndarray], alpha: np.ndarray, beta: np.ndarray,

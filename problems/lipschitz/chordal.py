@@ -43,6 +43,7 @@ from optlib.constraints import LinearConstraint, PSDConstraint
 from optlib.expressions import Expression
 
 from .bound import LipschitzBound
+from .certify_lmi import OWN_CERTIFICATE
 from .lipsdp import (_neuron_matrices, _spectral_part, _unscale, certified_bound, certify_solution, compress_input,
                      neuron_slopes, unsolved_bound)
 from .network import Network
@@ -180,7 +181,7 @@ def lipsdp_chordal(net: Network, backend: str = "auto", time_limit: float | None
 
     m, rho, lam, info = build_chordal_model(Ws, alpha, beta, hidden, form)
     t_build = time.perf_counter() - t0
-    res = m.solve(backend=backend, time_limit=time_limit, **(solve_options or {}))
+    res = m.solve(backend=backend, time_limit=time_limit, **{**OWN_CERTIFICATE, **(solve_options or {})})
     path = (f"chordal LipSDP-Neuron ({form}; cliques of order {info['cliques']}, full order {info['order']}, "
             f"{info['band_entries']} band entries{f', input compressed {net.dims[0]}->{Ws[0].shape[1]}' if compressed else ''}) "
             f"on {res.backend.name}: {res.status.name}; build {t_build:.2f} s, solve {res.timings.solve:.2f} s")

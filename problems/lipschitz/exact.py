@@ -189,7 +189,7 @@ def _slopes(net: Network) -> list[float]:
         if act.name == "relu":
             out.append(0.0)
         elif act.name == "leaky_relu":
-            out.append(float(act.alpha))
+            out.append(float(act.params[0]))     # the negative slope (alpha is the lower slope bound)
         else:
             out.append(1.0)
     return out

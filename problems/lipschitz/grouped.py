@@ -45,6 +45,7 @@ import scipy.sparse as sp
 import optlib
 
 from .bound import LipschitzBound, LMICertificate
+from .certify_lmi import OWN_CERTIFICATE
 from .network import Activation, Network, as_matrix, make_activation
 
 _SORT = ("groupsort", "maxmin")
@@ -589,7 +590,7 @@ def _solve_one(steps: list[_Step], C: np.ndarray, norm: str, row: int | None, ba
     for k, M in enumerate(_all_lmis(steps, mults, head, C, norm, row, _Sym)):
         m.add(M >> 0, name=f"lmi{k}")
     m.minimize(head["rho"])
-    res = m.solve(backend=backend, time_limit=time_limit, **options)
+    res = m.solve(backend=backend, time_limit=time_limit, **{**OWN_CERTIFICATE, **options})
     message = f"solver status {res.status.name}"
     if getattr(res, "x", None) is not None:
         h, ms = _values(res, head, mults)

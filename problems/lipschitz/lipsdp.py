@@ -26,7 +26,7 @@ Methods (the multiplier T):
 
 Each multiplier contributes one sparse matrix to `optlib.lmi`: for neuron j (row a_j of A,
 row e_j of B) F_j = -2 alpha_j beta_j a_j a_j' + (alpha_j + beta_j)(a_j e_j' + e_j a_j')
-- 2 e_j e_j', with O(width) nonzeros when alpha_j = 0 (ReLU, tanh, sigmoid, ELU) and
+- 2 e_j e_j', with O(width) nonzeros when alpha_j = 0 (ReLU, tanh, sigmoid, ELU with alpha >= 0) and
 O(width^2) otherwise (leaky ReLU), so no dense n x n matrix is formed per neuron.
 
 Exact input compression: if n0 > n1, W_0 = U S V' (thin SVD) is replaced by U S (n1 x n1):
@@ -67,7 +67,7 @@ import scipy.sparse as sp
 import optlib
 
 from .bound import LipschitzBound, LMICertificate
-from .certify_lmi import certify_lipsdp
+from .certify_lmi import OWN_CERTIFICATE, certify_lipsdp
 from .network import Network, as_network
 
 METHODS = ("lipsdp-neuron", "lipsdp-layer", "lipsdp-network", "lipsdp-network-rand")
@@ -259,7 +259,7 @@ def lipsdp_single(net: Network, method: str = "lipsdp-neuron", backend: str = "a
     m.add(optlib.lmi(F0, terms) << 0, name="lipsdp")
     m.minimize(rho)
     t_build = time.perf_counter() - t0
-    res = m.solve(backend=backend, time_limit=time_limit, **(solve_options or {}))
+    res = m.solve(backend=backend, time_limit=time_limit, **{**OWN_CERTIFICATE, **(solve_options or {})})
 
     valid = not method.startswith("lipsdp-network")
     path = (f"optlib.lmi ({len(terms[1][1]) + (len(pairs) if pairs is not None else 0)} multipliers, "

@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from .activations import SPECS
 from .network import Activation, Network, as_network
-
-_SMOOTHABLE = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")
 
 
 def _layer_backprop(act: Activation, z: np.ndarray, J: np.ndarray) -> np.ndarray:
     """J @ dphi/dz(z) for a batch: J (B, m, n), z (B, n)."""
-    if act.slope_restricted:
+    if act.elementwise:
         return J * act.derivative(z)[:, None, :]
     if act.name in ("groupsort", "maxmin"):
         g = act.group_size
@@ -79,23 +78,15 @@ def operator_norm(J: np.ndarray, norm: str = "l2") -> float:
 
 
 def _smooth_derivs(act: Activation, z: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """(phi'_t, phi''_t) of the surrogate: a sigmoid of width t for the kinks."""
-    if act.name in ("relu", "leaky_relu"):
-        a = act.alpha if act.name == "leaky_relu" else 0.0
-        s = 1.0 / (1.0 + np.exp(-np.clip(z / t, -60, 60)))
-        return a + (1 - a) * s, (1 - a) * s * (1 - s) / t
-    if act.name == "tanh":
-        th = np.tanh(z)
-        return 1 - th ** 2, -2 * th * (1 - th ** 2)
-    if act.name == "sigmoid":
-        s = 1.0 / (1.0 + np.exp(-z))
-        return s * (1 - s), s * (1 - s) * (1 - 2 * s)
-    if act.name == "elu":
-        e = np.exp(np.minimum(z, 0.0))
-        return np.where(z > 0, 1.0, e), np.where(z > 0, 0.0, e)
-    if act.name == "linear":
-        return np.ones_like(z), np.zeros_like(z)
-    raise ValueError(f"no smooth surrogate for activation {act.name!r}")
+    """(phi'_t, phi''_t) of the surrogate: each jump of phi' (ReLU, leaky ReLU, ELU with
+    alpha != 1, hardtanh, ...) replaced by a sigmoid of width t; smooth activations exact."""
+    if act.name not in SPECS:
+        raise ValueError(f"no smooth surrogate for activation {act.name!r}")
+    return SPECS[act.name].smooth(z, act.params, t)
+
+
+def _evaluable(act: Activation) -> bool:
+    return act.elementwise or act.name in ("groupsort", "maxmin")
 
 
 def _surrogate_grad(net: Network, x: np.ndarray, temps: list[float], norm: str) -> np.ndarray:
@@ -145,7 +136,7 @@ def gradient_lower_bound(net: Any, n_samples: int = 4096, steps: int = 100, seed
     if norm not in ("l2", "linf"):
         raise ValueError(f"norm must be 'l2' or 'linf', got {norm!r}")
     for k, act in enumerate(net.activations):
-        if not (act.name in _SMOOTHABLE or act.name in ("groupsort", "maxmin")):
+        if not _evaluable(act):
             raise ValueError(f"gradient_lower_bound cannot evaluate activation {act.name!r} (hidden layer {k})")
     if isinstance(n_samples, bool) or int(n_samples) < 1 or int(steps) < 0:
         raise ValueError("n_samples must be >= 1 and steps >= 0")
@@ -164,7 +155,7 @@ def gradient_lower_bound(net: Any, n_samples: int = 4096, steps: int = 100, seed
     vals = np.concatenate([operator_norms(jacobians(net, X[i:i + 256]), norm) for i in range(0, len(X), 256)])
     order = np.argsort(vals)[::-1][:max(1, int(top))]
     best_val, best_x = float(vals[order[0]]), X[order[0]].copy()
-    smooth = all(a.name in _SMOOTHABLE for a in net.activations)
+    smooth = all(a.elementwise for a in net.activations)
     # per-layer widths of the pre-activations, for the surrogate temperature
     Z = X
     spreads = []
