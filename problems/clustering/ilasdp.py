@@ -298,7 +298,9 @@ class ILASDP(ClusterMixin, BaseEstimator):
         costs = affinity_terms(Xc, covs)
         scale = max(float(np.mean([np.abs(B).mean() for B in costs])), 1e-12)
         model, Zs = build_lasdp([B / scale for B in costs])
-        res = model.solve(backend=self.backend, time_limit=self.time_limit, **dict(self.solve_options or {}))
+        # only the point is used (labels by rounding), so first-order answers are not refined
+        res = model.solve(backend=self.backend, time_limit=self.time_limit,
+                          **{"refine": False, **dict(self.solve_options or {})})
         self.result_ = res
         if res.x is None:
             raise RuntimeError(f"the LA-SDP solve returned no point (status {res.status.name}: {res.message})")

@@ -7,6 +7,9 @@ residual variance of x_j regressed on x_T (G = X'X/n):
   f(S)       = min_{j in S} f(S - j) + best(j, S - j),       f(empty) = 0, optimum f(V).
 lambda0 = 0 gives the l2 NOTEARS score without penalty, which TOPO minimises over orders.
 Forbidden edges remove parent sets, required edges keep only parent sets that contain them.
+Constant columns are left out of the search (with a warning) and get no edges, so with a
+nonzero constant column the optimum is over the DAGs in which that column has no edges: an
+edge from it would act as an intercept and can lower the score (the score has none).
 Time O(d^2 2^d) and memory O(d 2^d): d <= 20 (measured on a shared 2-core machine: 0.2 s at
 d = 12, 2.8 s at d = 16).
 """
@@ -58,7 +61,10 @@ def conditional_costs(G: np.ndarray) -> np.ndarray:
 
 
 class ExactDAG(BaseEstimator):
-    """Global minimiser of 1/(2n)||X - XW||^2 + lambda0 * #edges over all DAGs (d <= 20), sklearn style.
+    """Global minimiser of 1/(2n)||X - XW||^2 + lambda0 * #edges over all DAGs (d <= 20) that honour
+    `forbidden` / `required`, sklearn style. Constant columns are left out (warning) and get no
+    edges: the optimum is then over the DAGs without edges at them (one from a nonzero constant
+    column would act as an intercept and could score lower).
 
     Fitted: `weights_` (least-squares weights on the optimal parent sets), `adjacency_`
     (`weights_` thresholded at `w_threshold`, 0 keeps all), `order_`, `parents_`, `score_`
