@@ -379,16 +379,19 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
     r, e = reduced_costs(sf, zk, absA)
     bad = open_columns(sf, r, e)
     box = sf
-    if bad.any():                             # bounds the rows imply may close those sides
-        lb, ub = implied_box(sf)
+    if bad.any():      # bounds the rows imply may close those sides: the open columns' rows first
+        lb, ub = implied_box(sf, columns=bad)
         box = sf.replace(lb=lb, ub=ub)
+        if open_columns(box, r, e).any():
+            lb, ub = implied_box(sf)                   # every row, several rounds
+            box = sf.replace(lb=lb, ub=ub)
         bad = open_columns(box, r, e)
     repaired = False
     if bad.any() and repair:
         repaired = True
         start_z = zk
         # interior duals are best repaired inside their cones (congruence maps); duals on the
-        # boundary of a cone (first-order solvers) entry by entry with projections
+        # boundary of a cone (first-order solvers) entry by entry, lifted back in
         for congruence in ((True, False) if (sf.has_soc or sf.has_psd) else (False,)):
             zk, r, e, bad = _repair(sf, box, start_z.copy(), bad, soft_rows, soft, grow, congruence,
                                     absA, A_csc, A_csr)
