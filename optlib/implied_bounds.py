@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from .standard_form import StandardForm
 
-ROUNDS = 3
+ROUNDS = 6
 WIDEN = 1e-7
 EPS = float(np.finfo(float).eps)
 
