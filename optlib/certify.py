@@ -219,16 +219,23 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
     )
 
 
+def _normalised_ray(ray: np.ndarray | None, size: int, what: str, acc: _Checks) -> np.ndarray | None:
+    """The ray scaled to max-norm 1, or None (with a note) when it is missing, empty or not finite."""
+    if ray is None:
+        acc.notes.append(f"{what} reported by the solver without a certificate")
+        return None
+    v = np.asarray(ray, dtype=float)
+    if v.shape != (size,) or not np.all(np.isfinite(v)) or not np.any(v):
+        acc.notes.append(f"the {what} ray is empty or not finite")
+        return None
+    return v / float(np.max(np.abs(v)))
+
+
 def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
     """A dual ray proves infeasibility: the zero-objective problem's dual bound is > 0."""
-    if ray is None:
-        acc.notes.append("infeasibility reported by the solver without a certificate")
+    y = _normalised_ray(ray, sf.m, "infeasibility", acc)
+    if y is None:
         return False
-    y = np.asarray(ray, dtype=float)
-    if y.shape != (sf.m,) or not np.all(np.isfinite(y)) or not np.any(y):
-        acc.notes.append("the infeasibility ray is empty or not finite")
-        return False
-    y = y / float(np.max(np.abs(y)))
     db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0), y)
     acc.values["dual_residual"] = db.cone_shift
     if db.value > 0:
@@ -240,14 +247,9 @@ def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
 
 def _unbounded_ray(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
     """c'd < 0, -A d in K and d in the recession cone of the box, to 1e-9 of its scale."""
-    if ray is None:
-        acc.notes.append("unboundedness reported by the solver without a certificate")
+    d = _normalised_ray(ray, sf.n, "unboundedness", acc)
+    if d is None:
         return False
-    d = np.asarray(ray, dtype=float)
-    if d.shape != (sf.n,) or not np.all(np.isfinite(d)) or not np.any(d):
-        acc.notes.append("the unboundedness ray is empty or not finite")
-        return False
-    d = d / float(np.max(np.abs(d)))
     ad = sf.A @ d
     scale = 1.0 + abs(sf.A) @ np.abs(d)
     viol = row_violations(sf.cones, -ad)

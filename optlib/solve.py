@@ -238,7 +238,6 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
 
     t1 = time.perf_counter()
     raw = run_backend(be, sf, params)
-    t_solve = time.perf_counter() - t1
     t2 = time.perf_counter()
     cert = certify(sf, raw, tolerances, params.rel_gap)
     t_cert = time.perf_counter() - t2
@@ -259,7 +258,7 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
             if proof is not None:
                 cert = proof
             else:
-                cert = dataclasses.replace(cert, kind=cert.kind, messages=cert.messages + (
+                cert = dataclasses.replace(cert, messages=cert.messages + (
                     "confirmed by a second backend, not by a certificate: " + note,))
         elif note:
             cert = dataclasses.replace(cert, messages=cert.messages + ("not confirmed: " + note,))
@@ -287,7 +286,7 @@ def build_result(sf: StandardForm, be, auto: bool, raw: RawResult, cert: Certifi
         bound = cert.bound
     else:
         bound = -math.inf * sf.sense
-    if bound is None or (isinstance(bound, float) and math.isnan(bound)):
+    if math.isnan(bound):
         bound = -math.inf * sf.sense
     gap = relative_gap(objective, bound)
 
