@@ -6,7 +6,9 @@ that optlib re-checked itself.
 """
 from __future__ import annotations
 
+from .answer import Answer, check_answer
 from .certify import Tolerances, certify
+from .deadline import Deadline
 from .constraints import Constraint, LinearConstraint, PSDConstraint, SOCConstraint
 from .expressions import Expression, Norm2, Variable, bmat, diag, hstack, lmi, norm2, trace, vstack
 from .expressions import sum as sum_  # noqa: F401  (numpy-like helper, also as optlib.sum)
@@ -39,5 +41,5 @@ __all__ = [
     "PSDConstraint", "Result", "Certificate", "Timings", "BackendInfo", "NotOptimalError", "Status",
     "StandardForm", "ConeDims", "RowBlock", "RawResult", "SolveParams", "Tolerances",
     "trace", "diag", "hstack", "vstack", "bmat", "norm2", "lmi", "sum", "backends", "read", "certify",
-    "relative_gap", "__version__",
+    "relative_gap", "Answer", "check_answer", "Deadline", "__version__",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,10 @@ class Certificate:
 
 
 @dataclass(frozen=True)
-class Timings:
+class Timings(Mapping):
+    """Seconds spent compiling, solving and certifying; also a read-only mapping
+    {'compile', 'solve', 'certify', 'total'} (the `timings` of the answer protocol)."""
+
     compile: float = 0.0
     solve: float = 0.0
     certify: float = 0.0
@@ -68,6 +72,17 @@ class Timings:
     @property
     def total(self) -> float:
         return self.compile + self.solve + self.certify
+
+    def __getitem__(self, key: str) -> float:
+        if key not in ("compile", "solve", "certify", "total"):
+            raise KeyError(key)
+        return float(getattr(self, key))
+
+    def __iter__(self):
+        return iter(("compile", "solve", "certify", "total"))
+
+    def __len__(self) -> int:
+        return 4
 
 
 @dataclass(frozen=True)
@@ -148,6 +163,15 @@ class Result:
     @property
     def solve_time(self) -> float:
         return self.timings.solve
+
+    # -- the answer protocol (optlib.answer) ----------------------------------------------
+    @property
+    def verified(self) -> bool:
+        return bool(self.certificate.verified)
+
+    @property
+    def results(self) -> tuple["Result", ...]:
+        return (self,)
 
     # -- checks ----------------------------------------------------------------------
     def raise_unless_optimal(self) -> "Result":
