@@ -7,12 +7,15 @@ that optlib re-checked itself.
 from __future__ import annotations
 
 from .answer import Answer, check_answer
+from .backend import Backend, Capabilities, get_backend, register_backend, register_backend_family, unregister_backend
 from .certify import Tolerances, certify
 from .deadline import Deadline
 from .constraints import Constraint, LinearConstraint, PSDConstraint, SOCConstraint
 from .expressions import Expression, Norm2, Variable, bmat, diag, hstack, lmi, norm2, trace, vstack
 from .expressions import sum as sum_  # noqa: F401  (numpy-like helper, also as optlib.sum)
 from .model import Model
+from .options import SolveOptions
+from .solve import solve
 from .result import BackendInfo, Certificate, NotOptimalError, Result, Timings, relative_gap
 from .standard_form import ConeDims, RawResult, RowBlock, SolveParams, StandardForm
 from .status import Status
@@ -24,7 +27,7 @@ __version__ = "0.1.0"
 
 def backends() -> list[str]:
     """Names of the installed backends, e.g. ['highs', 'scip', 'cpsat', ..., 'cvxpy:SCS']."""
-    from solvers import backends as _backends
+    from .backend import backends as _backends
 
     return _backends()
 
@@ -41,5 +44,7 @@ __all__ = [
     "PSDConstraint", "Result", "Certificate", "Timings", "BackendInfo", "NotOptimalError", "Status",
     "StandardForm", "ConeDims", "RowBlock", "RawResult", "SolveParams", "Tolerances",
     "trace", "diag", "hstack", "vstack", "bmat", "norm2", "lmi", "sum", "backends", "read", "certify",
-    "relative_gap", "Answer", "check_answer", "Deadline", "__version__",
+    "relative_gap", "Answer", "check_answer", "Deadline", "Backend", "Capabilities", "get_backend",
+    "register_backend", "register_backend_family", "unregister_backend", "SolveOptions", "solve",
+    "__version__",
 ]

@@ -130,7 +130,7 @@ def run_benchmark(files: Sequence[str | os.PathLike], backends: Sequence[str],
 def backend_unavailable_reason(name: str) -> str | None:
     """Why backend `name` cannot run here (adapter or package missing, CVXPY solver not
     installed), or None when it can. Unknown names raise ValueError (from get_backend)."""
-    from solvers import get_backend
+    from .backend import get_backend
 
     if name.strip().lower() == "auto":
         return None
@@ -154,7 +154,7 @@ def backend_unavailable_reason(name: str) -> str | None:
 def run_one(model: Any, backend: str, time_limit: float | None = None, threads: int | None = None,
             rel_gap: float | None = None, instance: str = "", path: str = "") -> BenchRecord:
     """Solve `model` on `backend` and turn the outcome (or the reason it can't run) into a record."""
-    from solvers.base import MissingDependency
+    from .backend import MissingDependency
 
     base = dict(instance=instance or getattr(model, "name", "model"), backend=backend, path=path,
                 time_limit=time_limit, threads=threads)
@@ -295,7 +295,7 @@ def machine_meta(argv: Sequence[str] | None = None, backends: Iterable[str] = ()
         if name == "auto":
             continue
         try:
-            from solvers import get_backend
+            from .backend import get_backend
 
             be = get_backend(name)
             backend_versions[name] = be.version() if be.available() else "not installed"

@@ -90,10 +90,6 @@ def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
     return v
 
 
-def _user(sf: StandardForm, v: float | None) -> float | None:
-    return None if v is None else sf.sense * v
-
-
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
 
@@ -212,8 +208,8 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
         primal_residual=_f(v.get("primal_residual")), bound_residual=_f(v.get("bound_residual")),
         integrality_residual=_f(v.get("integrality_residual")), dual_residual=_f(v.get("dual_residual")),
         objective_mismatch=_f(v.get("objective_mismatch")),
-        bound=_user(sf, bound) if bound is not None else None,
-        solver_bound=_user(sf, raw.bound),
+        bound=sf.user_objective(bound),
+        solver_bound=sf.user_objective(raw.bound),
         tolerance={**tol.as_dict(), "gap_used": rel, "abs_gap_used": abs_},
         checks=acc.checks, messages=tuple(acc.notes), violated=tuple(acc.violations),
     )

@@ -11,13 +11,14 @@ stderr), 1 for an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import contextlib
 import json
 import os
 import sys
 from typing import Any, Callable, Iterator, Sequence
 
-from .model import solve_params
+from .solve import solve_params
 
 PROG = "optlib"
 
@@ -125,17 +126,18 @@ def _accepts(caps: Any) -> list[str]:
 
 def describe_backends() -> list[dict[str, Any]]:
     """One dict per backend: name, installed, version, accepts, install (pip command) and note.
-    Covers every registered name plus `cvxpy:<SOLVER>` for CVXPY's installed solvers."""
-    import solvers
-    from solvers import get_backend
+    Covers every registered name (built-in or registered by another package / at run time)
+    plus the members of each family, e.g. `cvxpy:<SOLVER>` for CVXPY's installed solvers."""
+    from .backend import families, get_backend, registered_names
 
-    names = list(getattr(solvers, "_REGISTRY", {}))
+    names = registered_names()
     cvx_note = ""
-    try:
-        import cvxpy
-
-        names += [f"cvxpy:{s}" for s in cvxpy.installed_solvers()]
-    except ImportError:
+    for fam in families().values():
+        try:
+            names += [f"{fam.prefix}:{m}" for m in fam.members()]
+        except ImportError:
+            pass
+    if importlib.util.find_spec("cvxpy") is None:
         cvx_note = "CVXPY is not installed"
     rows: list[dict[str, Any]] = []
     for name in names:
@@ -251,7 +253,7 @@ def _check_backend_name(name: str, installed: bool = False) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from solvers.base import MissingDependency
+    from .backend import MissingDependency
 
     options = _parse_options(args.option)
     _check_file(args.file)
@@ -280,12 +282,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 # -- bench ---------------------------------------------------------------------------------
 def _default_bench_backends() -> list[str]:
-    import solvers
+    from .backend import get_backend, registered_names
 
     out = []
-    for name in getattr(solvers, "_REGISTRY", {}):
+    for name in registered_names():
         try:
-            if solvers.get_backend(name).available():
+            if get_backend(name).available():
                 out.append(name)
         except (ImportError, ValueError):
             continue

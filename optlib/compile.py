@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from .columns import ColumnMap
 from .cones import svec_indices, svec_scale
 from .constraints import LinearConstraint, PSDConstraint, SOCConstraint
 from .expressions import Expression, VarBlock
@@ -58,11 +59,9 @@ class _RowBuilder:
 def compile_model(model: "Model") -> StandardForm:
     """Build the StandardForm of `model` (sparse, built once)."""
     blocks = model._blocks
-    offsets: dict[VarBlock, int] = {}
-    n = 0
-    for blk in blocks:
-        offsets[blk] = n
-        n += blk.size
+    cmap = ColumnMap(blocks)
+    offsets = {blk: start for blk, (start, _) in cmap.slices.items()}
+    n = cmap.n
     lb = np.concatenate([blk.lb for blk in blocks]) if blocks else np.zeros(0)
     ub = np.concatenate([blk.ub for blk in blocks]) if blocks else np.zeros(0)
     integer = np.concatenate([blk.integer for blk in blocks]) if blocks else np.zeros(0, bool)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import expressions as _expressions
 from .expressions import Expression, Norm2, _check_same_model, to_expression
 
 
@@ -144,3 +145,7 @@ def make_equality(lhs: Any, rhs: Any) -> Constraint:
     diff = to_expression(lhs) - to_expression(rhs)
     return LinearConstraint(diff, "==")
 
+
+# the comparison operators of optlib.expressions build these (see expressions.CONSTRAINTS)
+_expressions.CONSTRAINTS.update(inequality=make_inequality, equality=make_equality, psd=PSDConstraint,
+                                soc=SOCConstraint)

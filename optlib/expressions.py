@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,6 +64,11 @@ class VarBlock:
 
     def __repr__(self) -> str:
         return f"VarBlock({self.name!r}, size={self.size}, kind={self.kind})"
+
+
+#: the constraint classes the comparison operators build: optlib.constraints fills this in when
+#: it is imported (it depends on this module; this module does not import it)
+CONSTRAINTS: dict[str, Callable[..., Any]] = {}
 
 
 # ----------------------------------------------------------------------------------------
@@ -350,34 +355,27 @@ class Expression:
 
     # -- constraints -----------------------------------------------------------------
     def __le__(self, other: Any) -> "Constraint":
-        from .constraints import make_inequality
-        return make_inequality(self, other)
+        return CONSTRAINTS["inequality"](self, other)
 
     def __ge__(self, other: Any) -> "Constraint":
-        from .constraints import make_inequality
         if isinstance(other, Norm2):
             return other <= self
-        return make_inequality(other, self)
+        return CONSTRAINTS["inequality"](other, self)
 
     def __eq__(self, other: Any) -> "Constraint":  # type: ignore[override]
-        from .constraints import make_equality
-        return make_equality(self, other)
+        return CONSTRAINTS["equality"](self, other)
 
     def __rshift__(self, other: Any) -> "Constraint":
-        from .constraints import PSDConstraint
-        return PSDConstraint(self - other)
+        return CONSTRAINTS["psd"](self - other)
 
     def __rrshift__(self, other: Any) -> "Constraint":
-        from .constraints import PSDConstraint
-        return PSDConstraint(to_expression(other) - self)
+        return CONSTRAINTS["psd"](to_expression(other) - self)
 
     def __lshift__(self, other: Any) -> "Constraint":
-        from .constraints import PSDConstraint
-        return PSDConstraint(to_expression(other) - self)
+        return CONSTRAINTS["psd"](to_expression(other) - self)
 
     def __rlshift__(self, other: Any) -> "Constraint":
-        from .constraints import PSDConstraint
-        return PSDConstraint(self - other)
+        return CONSTRAINTS["psd"](self - other)
 
     __hash__ = object.__hash__
 
@@ -585,8 +583,7 @@ class Norm2:
         self.x = x
 
     def __le__(self, t: Any) -> "Constraint":
-        from .constraints import SOCConstraint
-        return SOCConstraint(to_expression(t), self.x)
+        return CONSTRAINTS["soc"](to_expression(t), self.x)
 
     def __ge__(self, other: Any) -> Any:
         raise ValueError("norm2(x) >= t is not convex; only norm2(x) <= t is allowed")

@@ -111,10 +111,10 @@ def _offset(inverse_data: list) -> float:
     return float(np.asarray(d, dtype=float).reshape(-1)[0]) if np.size(d) else 0.0
 
 
-def model_from_cvxpy(problem: Any, name: str | None = None) -> "Model":
-    """Build an optlib Model equivalent to `problem` (a cvxpy.Problem); see the module doc."""
-    from .model import Model
-
+def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Model":
+    """Build a `model_class` (optlib.Model, which calls this from `Model.from_cvxpy`) equivalent
+    to `problem` (a cvxpy.Problem); see the module doc."""
+    Model = model_class
     try:
         import cvxpy as cp
         import cvxpy.settings as s

@@ -47,7 +47,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .standard_form import ConeDims, RowBlock, StandardForm
+from .row_form import standard_form_from_rows as _standard_form_from_rows
+from .standard_form import StandardForm
 
 EXTENSIONS = (".mps", ".lp", ".mps.gz", ".lp.gz")
 _LP_KEYWORDS = {
@@ -75,7 +76,7 @@ def _highs():
     except ImportError as exc:  # pragma: no cover - depends on environment
         raise ImportError("reading/writing MPS and LP files needs highspy: "
                           "pip install highspy") from exc
-    from solvers.highs_backend import new_highs
+    from .highs_util import new_highs
 
     return highspy, new_highs(highspy)
 
@@ -96,53 +97,6 @@ def read_standard_form(path: str | os.PathLike) -> StandardForm:
 
         return read_mps(p)
     return _read_lp(p)
-
-
-def _standard_form_from_rows(*, cost: np.ndarray, A: sp.spmatrix, row_lower: np.ndarray,
-                             row_upper: np.ndarray, col_lower: np.ndarray,
-                             col_upper: np.ndarray, integer: np.ndarray, sense: int,
-                             offset: float, row_names: list[str], col_names: list[str],
-                             name: str) -> StandardForm:
-    """The StandardForm of a file's rows lo <= A x <= hi (see the module docstring).
-
-    `cost` and `offset` are in the file's sense (sense = -1 for a maximisation).
-    """
-    A = sp.csr_matrix(A)
-    lo = np.asarray(row_lower, dtype=float)
-    hi = np.asarray(row_upper, dtype=float)
-    eq = np.flatnonzero((lo == hi) & np.isfinite(hi))
-    ranged = np.isfinite(lo) & np.isfinite(hi) & (lo != hi)
-    up = np.flatnonzero(np.isfinite(hi) & (lo != hi))
-    down = np.flatnonzero(np.isfinite(lo) & (lo != hi))
-    # nonneg rows in file order, the <= side of a ranged row before its >= side
-    rows = np.concatenate([up, down])
-    side = np.concatenate([np.zeros(up.size, bool), np.ones(down.size, bool)])  # True: >= side
-    order = np.lexsort((side, rows))
-    rows, side = rows[order], side[order]
-    sign = np.where(side, -1.0, 1.0)
-
-    A_std = sp.vstack([A[eq], sp.diags(sign) @ A[rows]]).tocsc()
-    b = np.concatenate([hi[eq], np.where(side, -lo[rows], hi[rows])])
-    blocks = [RowBlock(name=row_names[i], cone="zero", start=k, size=1, shape=(1,), dim=1)
-              for k, i in enumerate(eq.tolist())]
-    for k, (i, neg) in enumerate(zip(rows.tolist(), side.tolist()), start=eq.size):
-        row = row_names[i] + (":lo" if neg and ranged[i] else "")
-        blocks.append(RowBlock(name=row, cone="nonneg", start=k, size=1, shape=(1,), dim=1,
-                               negated=neg))
-    return StandardForm(
-        c=sense * np.asarray(cost, dtype=float),
-        A=A_std,
-        b=b,
-        cones=ConeDims(zero=int(eq.size), nonneg=int(rows.size)),
-        lb=np.asarray(col_lower, dtype=float),
-        ub=np.asarray(col_upper, dtype=float),
-        integer=np.asarray(integer, dtype=bool),
-        offset=sense * float(offset),
-        sense=sense,
-        var_names=tuple(col_names),
-        row_blocks=tuple(blocks),
-        name=name,
-    )
 
 
 def _highs_read(p: Path, log: list[str] | None = None):

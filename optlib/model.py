@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import time
 from typing import Any, Iterable
 
 import numpy as np
@@ -22,9 +21,11 @@ from .compile import compile_model
 from .cones import svec_indices, svec_size
 from .constraints import Constraint, LinearConstraint
 from .expressions import Expression, Norm2, Variable, VarBlock, _as_shape, to_expression
+from .columns import ColumnMap
+from .deadline import Deadline
+from .options import SolveOptions
 from .result import Result
-from .solve import solve_params, solve_standard_form, status_stopped  # noqa: F401  (re-exported)
-from .standard_form import SolveParams, StandardForm
+from .standard_form import StandardForm
 
 
 class Model:
@@ -211,12 +212,10 @@ class Model:
             if var not in self._variables:
                 raise KeyError(f"no variable named {var!r} in model {self.name!r}")
             var = self._variables[var]
-        start = 0
-        for blk in self._blocks:
-            if blk is var.block:
-                return np.arange(start, start + blk.size)
-            start += blk.size
-        raise ValueError(f"variable {var.name!r} is not part of model {self.name!r}")
+        cmap = ColumnMap(self._blocks)
+        if var.block not in cmap.slices:
+            raise ValueError(f"variable {var.name!r} is not part of model {self.name!r}")
+        return cmap.columns(var.block)
 
     def __repr__(self) -> str:
         nv = sum(b.size for b in self._blocks)
@@ -226,22 +225,32 @@ class Model:
     # -- solving -----------------------------------------------------------------------
     def solve(self, backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = None,
               threads: int | None = None, verbose: bool = False, *, warm_start: dict | None = None,
-              tolerances: Tolerances | None = None, refine: bool = True, **backend_options: Any) -> Result:
-        """Solve on `backend` ('auto' picks by problem class) and certify the answer.
+              tolerances: Tolerances | None = None, refine: bool = True, progress: bool = False,
+              deadline: Deadline | None = None, options: SolveOptions | None = None,
+              **backend_options: Any) -> Result:
+        """Solve on `backend` ('auto' picks by problem class) and certify the answer: a thin
+        call to `optlib.solve` (see there and `optlib.SolveOptions`); keywords the options do
+        not know go to the backend as its own options (`backend_options`).
 
         A time limit never raises: the result is FEASIBLE with the incumbent and the bound,
         or NO_SOLUTION. `refine=False` skips the re-solves with tighter tolerances that
         first-order backends get when their answer does not certify. Invalid arguments raise
         ValueError naming the argument.
         """
+        from .solve import solve
 
-        params = solve_params(time_limit, rel_gap, threads, verbose, backend_options, refine)
-        t0 = time.perf_counter()
-        sf = self.compile()
-        if warm_start:
-            params = _with_warm_start(params, warm_start, self, sf)
-        t_compile = time.perf_counter() - t0
-        return solve_standard_form(sf, backend, params, tolerances, t_compile, self._blocks, self._variables)
+        given = dict(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=verbose,
+                     warm_start=warm_start, tolerances=tolerances, refine=refine, progress=progress,
+                     deadline=deadline)
+        if options is None:
+            opts = SolveOptions(**given, backend_options=backend_options)
+        else:   # explicit keywords (those not at their defaults) override the options object
+            defaults = SolveOptions()
+            changed = {k: v for k, v in given.items() if v != getattr(defaults, k)}
+            if backend_options:
+                changed["backend_options"] = {**options.backend_options, **backend_options}
+            opts = dataclasses.replace(options, **changed) if changed else options
+        return solve(self, backend=backend, options=opts)
 
     def write(self, path: str) -> None:
         """Write the model as an .mps or .lp file (linear and mixed-integer models only)."""
@@ -284,7 +293,7 @@ class Model:
         """
         from .from_cvxpy import model_from_cvxpy
 
-        return model_from_cvxpy(problem, name)
+        return model_from_cvxpy(problem, name, cls)
 
     def cvxpy_values(self, result: Result) -> dict:
         """For a model built by `from_cvxpy`: `{cvxpy_variable: value}` of `result`."""
@@ -306,20 +315,3 @@ def _default_row_blocks(sf: StandardForm):
         cone = "zero" if i < sf.cones.zero else "nonneg"
         out.append(RowBlock(f"r{i}", cone, i, 1, (1,), 1))
     return out
-
-
-def _with_warm_start(params: SolveParams, warm_start: dict, model: Model, sf: StandardForm) -> SolveParams:
-    x0 = np.full(sf.n, np.nan)
-    start = 0
-    starts = {}
-    for blk in model._blocks:
-        starts[blk] = start
-        start += blk.size
-    for var, val in warm_start.items():
-        if not isinstance(var, Variable) or var.block not in starts:
-            raise ValueError("warm_start keys must be variables of this model")
-        arr = np.broadcast_to(np.asarray(val, dtype=float), var.shape).ravel()
-        if var.block.symmetric:
-            raise ValueError(f"warm_start for symmetric variable {var.name!r} is not supported")
-        x0[starts[var.block]: starts[var.block] + var.block.size] = arr
-    return dataclasses.replace(params, warm_start=x0)

@@ -70,7 +70,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .io import _standard_form_from_rows
+from .row_form import standard_form_from_rows as _standard_form_from_rows
 from .standard_form import StandardForm
 
 __all__ = ["ModelFileError", "read_mps"]

@@ -1,5 +1,6 @@
-"""The solve pipeline of a StandardForm: pick a backend, run it, certify, refine, confirm, report.
+"""`optlib.solve(model, *, backend, options)`: the solve pipeline, one named step each.
 
+    compile   Model -> StandardForm, with the ColumnMap that inverts it (optlib.compile)
     pick      backend name or 'auto' -> Backend (and why auto chose it)
     run       Backend.solve(form, params) -> RawResult (a crash becomes Status.ERROR)
     certify   optlib.certify: the point row by row, the bound from the duals, the gap
@@ -9,19 +10,26 @@
               relaxation's ray on HiGHS; else a second backend must agree
     report    optlib.Result in the user's sense; status from the checks, the solver's word kept
               in `solver_status`, its bound in `solver_bound`
+
+One `optlib.Deadline` runs through every step: a re-solve, a confirmation or a second backend
+gets what is left of it, so the whole call stays within the time limit.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
+import sys
 import time
 import traceback
 from typing import Any
 
 import numpy as np
 
+from .backend import MissingDependency, choose_backend, get_backend
 from .certify import Tolerances, certify, dual_values, status_from_checks
+from .columns import ColumnMap
+from .deadline import Deadline
+from .options import SolveOptions
 from .result import BackendInfo, Certificate, Result, Timings, relative_gap
 from .standard_form import RawResult, SolveParams, StandardForm
 from .status import Status
@@ -35,23 +43,11 @@ CONFIRMERS = {"linear": ("highs", "scip"), "conic": ("clarabel", "scs")}
 def solve_params(time_limit: Any = None, rel_gap: Any = None, threads: Any = None, verbose: Any = False,
                  options: dict | None = None, refine: Any = True) -> SolveParams:
     """Validated generic solve parameters (ValueError naming the argument otherwise)."""
-    if time_limit is not None:
-        if (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
-                or not 0 < time_limit < math.inf):
-            raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-        time_limit = float(time_limit)
-    if rel_gap is not None:
-        if isinstance(rel_gap, bool) or not isinstance(rel_gap, numbers.Real) or not 0 <= rel_gap < 1:
-            raise ValueError(f"rel_gap must be a number in [0, 1), got {rel_gap!r}")
-        rel_gap = float(rel_gap)
-    if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
-        threads = int(threads)
-    if not isinstance(refine, (bool, np.bool_)):
-        raise ValueError(f"refine must be True or False, got {refine!r}")
-    return SolveParams(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=bool(verbose),
-                       options=dict(options or {}), refine=bool(refine))
+    opts = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads, verbose=bool(verbose),
+                        refine=bool(refine) if isinstance(refine, np.bool_) else refine,
+                        backend_options=dict(options or {}))
+    return SolveParams(time_limit=opts.time_limit, rel_gap=opts.rel_gap, threads=opts.threads,
+                       verbose=opts.verbose, options=dict(opts.backend_options), refine=opts.refine)
 
 
 def status_stopped(status: Status) -> bool:
@@ -61,17 +57,17 @@ def status_stopped(status: Status) -> bool:
 
 # -- pick and run ------------------------------------------------------------------------------
 def pick_backend(sf: StandardForm, backend: str):
-    """(Backend, chosen by auto?) for a name or 'auto'; errors name the backend and the reason."""
-    from solvers import choose_backend, get_backend
-    from solvers.base import MissingDependency
-
+    """(Backend, why auto chose it - '' for a named backend) for a name or 'auto'; errors name
+    the backend and the reason."""
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a string such as 'auto' or 'highs', got {backend!r}")
-    auto = backend.strip().lower() == "auto"
-    be = choose_backend(sf) if auto else get_backend(backend)
+    if backend.strip().lower() == "auto":
+        be, reason = choose_backend(sf)
+    else:
+        be, reason = get_backend(backend), ""
     if not be.available():
         raise MissingDependency(f"backend {be.name!r} needs the package {be.package!r}: pip install {be.package}")
-    return be, auto              # each adapter's solve() starts with its own check (with its options)
+    return be, reason            # each adapter's solve() starts with its own check (with its options)
 
 
 def run_backend(be, sf: StandardForm, params: SolveParams) -> RawResult:
@@ -105,14 +101,8 @@ def _rank(status: Status) -> int:
             Status.UNVERIFIED: 1}.get(status, 0)
 
 
-def _time_left(params: SolveParams, t_start: float) -> float | None:
-    if params.time_limit is None:
-        return None
-    return params.time_limit - (time.perf_counter() - t_start)
-
-
 def refine(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert: Certificate,
-           tol: Tolerances | None, t_start: float) -> tuple[RawResult, Certificate, float, int]:
+           tol: Tolerances | None, deadline: Deadline) -> tuple[RawResult, Certificate, float, int]:
     """Re-solve with the backend's tighter settings while the answer does not certify.
 
     Returns (raw, certificate, seconds spent certifying, rounds run); the best answer seen is
@@ -122,8 +112,8 @@ def refine(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert: Cert
     status = status_from_checks(raw.status, cert.checks)
     while (params.refine and status is not Status.OPTIMAL and rounds < REFINE_ROUNDS
            and raw.limit is None and raw.status not in (Status.ERROR,)):
-        left = _time_left(params, t_start)
-        if left is not None and left <= 0.05 * params.time_limit:
+        left = deadline.remaining()
+        if left is not None and left <= 0.05 * deadline.time_limit:
             break
         tighter = be.refined_params(sf, params, raw, rounds)
         if tighter is None:
@@ -145,20 +135,16 @@ def refine(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert: Cert
 
 
 def borrow_duals(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert: Certificate,
-                 tol: Tolerances | None, t_start: float) -> tuple[Certificate, str]:
+                 tol: Tolerances | None, deadline: Deadline) -> tuple[Certificate, str]:
     """A backend that returns no duals (SCIP on an LP): the certified bound is derived from the
     duals of a second solve on a backend that has them (HiGHS for LPs, Clarabel for conic forms).
     The duals are only a candidate certificate: the bound is derived from them as from any
     duals, so the second backend is not trusted either. Returns (certificate, note)."""
-    from solvers import get_backend
-
     if raw.z is not None or not raw.status.has_solution or raw.x is None or sf.has_integers:
         return cert, ""
-    if status_from_checks(raw.status, cert.checks) is not Status.FEASIBLE:
+    if status_from_checks(raw.status, cert.checks) is not Status.FEASIBLE or deadline.expired():
         return cert, ""
-    left = _time_left(params, t_start)
-    if left is not None and left <= 0:
-        return cert, ""
+    left = deadline.remaining()
     name = "clarabel" if (sf.has_soc or sf.has_psd) else "highs"
     if name == be.name:
         return cert, ""
@@ -184,18 +170,15 @@ def _finite(v: float | None) -> bool:
 
 
 def confirm(be, sf: StandardForm, params: SolveParams, raw: RawResult, tol: Tolerances | None,
-            t_start: float) -> tuple[bool, Certificate | None, str]:
+            deadline: Deadline) -> tuple[bool, Certificate | None, str]:
     """A ray-less INFEASIBLE / UNBOUNDED claim checked another way.
 
     Returns (agreed, a verified certificate if a ray was found, a note). For an infeasible MIP
     the LP relaxation is solved on HiGHS: its checked Farkas ray proves the claim. Otherwise the
     first other installed backend of the same kind must reach the same (certified) verdict."""
-    from solvers import get_backend
-
-    left = _time_left(params, t_start)
-    if left is not None and left <= 0:
+    if deadline.expired():
         return False, None, "no time left to confirm"
-    sub_params = dataclasses.replace(params, time_limit=left, warm_start=None, resume=None)
+    sub_params = dataclasses.replace(params, time_limit=deadline.remaining(), warm_start=None, resume=None)
     if raw.status is Status.INFEASIBLE and sf.has_integers and not (sf.has_soc or sf.has_psd):
         relaxed = sf.replace(integer=np.zeros(sf.n, dtype=bool))
         try:
@@ -230,29 +213,78 @@ def confirm(be, sf: StandardForm, params: SolveParams, raw: RawResult, tol: Tole
 
 
 # -- the pipeline ------------------------------------------------------------------------------
+def solve(model: Any, *, backend: str = "auto", options: SolveOptions | None = None, **kw: Any) -> Result:
+    """Solve `model` on `backend` ('auto' picks by problem class) and certify the answer.
+
+    `options` (an optlib.SolveOptions) or its fields as keywords (time_limit=..., rel_gap=...,
+    backend_options={...}); keywords override the fields of `options`. A time limit never
+    raises: the result is FEASIBLE with the incumbent and the bound, or NO_SOLUTION."""
+    unknown = sorted(set(kw) - set(SolveOptions.field_names()))
+    if unknown:
+        raise ValueError(f"unknown solve option(s) {', '.join(map(repr, unknown))}; the fields of "
+                         f"optlib.SolveOptions are {', '.join(SolveOptions.field_names())} (backend-specific "
+                         "options go in backend_options={...})")
+    if options is None:
+        options = SolveOptions(**kw)
+    elif not isinstance(options, SolveOptions):
+        raise ValueError(f"options must be an optlib.SolveOptions, got {type(options).__name__}")
+    elif kw:
+        options = dataclasses.replace(options, **kw)
+    deadline = options.start()
+    t0 = time.perf_counter()
+    sf = model.compile()
+    cmap = ColumnMap(model._blocks)
+    params = options.params(deadline)
+    if options.warm_start:
+        params = dataclasses.replace(params, warm_start=cmap.vector(options.warm_start))
+    t_compile = time.perf_counter() - t0
+    _progress(options, deadline, f"compiled {sf.problem_class}: {sf.n} columns, {sf.m} rows")
+    return solve_form(sf, backend, options, deadline, params, t_compile, cmap, model._variables.values())
+
+
+def _progress(options: SolveOptions, deadline: Deadline, message: str) -> None:
+    if options.progress:
+        print(f"[optlib {deadline.elapsed():8.3f} s] {message}", file=sys.stderr, flush=True)
+
+
 def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
-                        tolerances: Tolerances | None = None, t_compile: float = 0.0,
-                        blocks: list | None = None, variables: dict | None = None) -> Result:
+                        tolerances: Tolerances | None = None, t_compile: float = 0.0) -> Result:
+    """The pipeline on a StandardForm given backend-facing `params` (no user variables: the
+    result has the point `x` but no per-variable values)."""
+    options = SolveOptions(time_limit=params.time_limit, rel_gap=params.rel_gap, threads=params.threads,
+                           verbose=params.verbose, refine=params.refine, tolerances=tolerances,
+                           backend_options=params.options)
+    deadline = options.start()
+    return solve_form(sf, backend, options, deadline, dataclasses.replace(params, time_limit=deadline.left()),
+                      t_compile, ColumnMap(()), ())
+
+
+def solve_form(sf: StandardForm, backend: str, options: SolveOptions, deadline: Deadline, params: SolveParams,
+               t_compile: float, cmap: ColumnMap, variables: Any) -> Result:
     """Run a backend on a StandardForm, certify (refine, confirm) the answer, build the Result."""
-    be, auto = pick_backend(sf, backend)
+    be, reason = pick_backend(sf, backend)
+    tol = options.tolerances
+    _progress(options, deadline, f"backend {be.name}" + (f" (auto: {reason})" if reason else ""))
 
     t1 = time.perf_counter()
     raw = run_backend(be, sf, params)
     t2 = time.perf_counter()
-    cert = certify(sf, raw, tolerances, params.rel_gap)
+    _progress(options, deadline, f"{be.name} said {raw.status.name} in {t2 - t1:.3g} s")
+    cert = certify(sf, raw, tol, params.rel_gap)
     t_cert = time.perf_counter() - t2
-    raw, cert, t_ref_cert, rounds = refine(be, sf, params, raw, cert, tolerances, t1)
+    raw, cert, t_ref_cert, rounds = refine(be, sf, params, raw, cert, tol, deadline)
     t_cert += t_ref_cert
     notes: list[str] = []
     if rounds:
         notes.append(f"refined {rounds} time(s) with tighter tolerances")
+        _progress(options, deadline, notes[-1])
     t3 = time.perf_counter()
-    cert, note = borrow_duals(be, sf, params, raw, cert, tolerances, t1)
+    cert, note = borrow_duals(be, sf, params, raw, cert, tol, deadline)
     if not note:                          # a second solve counts as solving, the rest as certifying
         t_cert += time.perf_counter() - t3
     status = status_from_checks(raw.status, cert.checks)
     if status is Status.UNVERIFIED and raw.status in (Status.INFEASIBLE, Status.UNBOUNDED):
-        agreed, proof, note = confirm(be, sf, params, raw, tolerances, t1)
+        agreed, proof, note = confirm(be, sf, params, raw, tol, deadline)
         if agreed:
             status = raw.status
             if proof is not None:
@@ -262,24 +294,25 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
                     "confirmed by a second backend, not by a certificate: " + note,))
         elif note:
             cert = dataclasses.replace(cert, messages=cert.messages + ("not confirmed: " + note,))
-    t_total = time.perf_counter() - t1
-    t_solve = t_total - t_cert
+    t_solve = time.perf_counter() - t1 - t_cert
+    _progress(options, deadline, f"status {status.name} ({cert.kind}: "
+                                 f"{'verified' if cert.verified else 'not verified'})")
 
     limit = raw.limit
-    if (limit is None and status_stopped(status) and params.time_limit is not None
-            and max(t_solve, raw.solve_time) >= 0.9 * params.time_limit):
+    if (limit is None and status_stopped(status) and deadline.limited
+            and max(t_solve, raw.solve_time) >= 0.9 * deadline.time_limit):
         limit = "time_limit"              # the backend did not say why; the clock does
-    return build_result(sf, be, auto, raw, cert, status, params, Timings(t_compile, t_solve, t_cert),
-                        limit, blocks, variables, notes)
+    return build_result(sf, be, reason, raw, cert, status, Timings(t_compile, t_solve, t_cert),
+                        limit, cmap, variables, notes)
 
 
-def build_result(sf: StandardForm, be, auto: bool, raw: RawResult, cert: Certificate, status: Status,
-                 params: SolveParams, timings: Timings, limit: str | None, blocks: list | None,
-                 variables: dict | None, notes: list[str]) -> Result:
+def build_result(sf: StandardForm, be, reason: str, raw: RawResult, cert: Certificate, status: Status,
+                 timings: Timings, limit: str | None, cmap: ColumnMap, variables: Any,
+                 notes: list[str]) -> Result:
     """The user-facing Result: user sense, certified bound, values of the returned point."""
     has_point = raw.x is not None and (status.has_solution or status is Status.UNVERIFIED) \
         and raw.status.has_solution
-    objective = sf.sense * (float(sf.c @ raw.x) + sf.offset) if has_point else None
+    objective = sf.user_objective(float(sf.c @ raw.x) + sf.offset) if has_point else None
     if status is Status.INFEASIBLE:
         bound = math.inf * sf.sense       # no point exists: any bound holds
     elif cert.bound is not None and status is not Status.UNVERIFIED:
@@ -290,39 +323,22 @@ def build_result(sf: StandardForm, be, auto: bool, raw: RawResult, cert: Certifi
         bound = -math.inf * sf.sense
     gap = relative_gap(objective, bound)
 
-    values: dict = {}
-    block_slices: dict = {}
-    if blocks is not None:
-        start = 0
-        for blk in blocks:
-            block_slices[blk] = (start, start + blk.size)
-            start += blk.size
-    if has_point and variables is not None:
-        for var in variables.values():
-            a, b = block_slices[var.block]
-            values[var] = var.evaluate({var.block: np.asarray(raw.x[a:b], dtype=float)})
+    values = cmap.values(variables, raw.x) if has_point else {}
     duals = dual_values(sf, raw.z) if raw.z is not None and has_point else {}
-    reason = ""
-    if auto:
-        from solvers import LARGE_PSD_ORDER
-
-        big = sf.problem_class == "SDP" and max(sf.cones.psd, default=0) > LARGE_PSD_ORDER
-        reason = (f"first installed backend for {sf.problem_class}"
-                  + (f" with a PSD cone of order > {LARGE_PSD_ORDER} (first-order SCS preferred)" if big else ""))
     info = BackendInfo(name=be.name, version=raw.version or be.version(), parameters=dict(raw.parameters),
-                       auto=auto, reason=reason)
+                       auto=bool(reason), reason=reason)
     message = "; ".join(m for m in [raw.message] + notes if m)
     if status is Status.UNVERIFIED:
         why = cert.violated[0] if cert.violated else next(
             (m for m in cert.messages if "ray" in m or "certificate" in m or "point" in m), "")
         message = "; ".join(m for m in (f"the solver said {raw.status.name}, optlib could not confirm it"
                                         + (f": {why}" if why else ""), message) if m)
-    solver_bound = None if raw.bound is None or not math.isfinite(raw.bound) else sf.sense * raw.bound
+    solver_bound = sf.user_objective(raw.bound) if raw.bound is not None and math.isfinite(raw.bound) else None
     return Result(status=status, objective=objective, bound=float(bound), gap=gap, values=values, duals=duals,
                   certificate=cert, timings=timings, backend=info, log=raw.log,
                   message=message, problem_class=sf.problem_class,
                   sense="minimize" if sf.sense > 0 else "maximize",
                   x=None if (raw.x is None or not has_point and status is not Status.UNBOUNDED)
                   else np.asarray(raw.x, dtype=float),
-                  iterations=raw.iterations, nodes=raw.nodes, limit_reached=limit, _blocks=block_slices,
+                  iterations=raw.iterations, nodes=raw.nodes, limit_reached=limit, _blocks=dict(cmap.slices),
                   solver_status=raw.status, solver_bound=solver_bound)

@@ -32,7 +32,7 @@ from optlib.cones import svec_indices, svec_scale
 from optlib.standard_form import RawResult, SolveParams, StandardForm
 from optlib.status import Status
 
-from .base import Backend, Capabilities, require
+from optlib.backend import Backend, BackendFamily, Capabilities, require
 from .conic_form import ConicData, conic_data, ignored_params
 
 # pip package providing each CVXPY solver (for error messages).
@@ -280,3 +280,15 @@ def _set_start(x: Any, x0: np.ndarray) -> None:
     for term in x.args:                       # P @ var terms of _split_variable
         P, var = term.args[0].value, term.args[1]
         var.value = np.asarray(sp.csr_matrix(P).T @ x0).ravel()
+
+
+def _installed_solvers() -> list[str]:
+    try:
+        import cvxpy
+    except ImportError:
+        return []
+    return list(cvxpy.installed_solvers())
+
+
+#: the `cvxpy:<SOLVER>` family, registered through the `optlib.backend_families` entry point
+FAMILY = BackendFamily("cvxpy", CvxpyBackend, _installed_solvers)

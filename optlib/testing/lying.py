@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..backend import get_backend
 from ..cones import smat, svec
 from ..standard_form import RawResult, SolveParams, StandardForm
 from ..status import Status
@@ -330,8 +331,6 @@ def truth_of(lie: Lie) -> Truth:
     """The honest answer, from the honest backend, through optlib (so it is certified too)."""
     model = lie.build()
     res = model.solve(backend=lie.honest)
-    from solvers import get_backend
-
     raw = get_backend(lie.honest).solve(model.compile(), SolveParams())
     sense = 1 if res.sense == "minimize" else -1
     return Truth(res.status, res.objective, sense, raw)
@@ -368,8 +367,6 @@ def independent_violation(model, x: np.ndarray) -> float:
 def run_lie(lie: Lie, register: Callable[[str, object], None]):
     """Register the liar with `register(name, backend)`, solve the case on it; return
     (result, truth, model)."""
-    from solvers import get_backend
-
     truth = truth_of(lie)
     name = "liar:" + lie.name
     register(name, LyingBackend(name, get_backend(lie.honest), lie.distort))
