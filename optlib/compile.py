@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .columns import ColumnMap
+from .names import ScalarNames
 from .cones import svec_indices, svec_scale
 from .constraints import LinearConstraint, PSDConstraint, SOCConstraint
 from .expressions import Expression, VarBlock
@@ -65,9 +66,6 @@ def compile_model(model: "Model") -> StandardForm:
     lb = np.concatenate([blk.lb for blk in blocks]) if blocks else np.zeros(0)
     ub = np.concatenate([blk.ub for blk in blocks]) if blocks else np.zeros(0)
     integer = np.concatenate([blk.integer for blk in blocks]) if blocks else np.zeros(0, bool)
-    names: list[str] = []
-    for blk in blocks:
-        names.extend(blk.scalar_names())
 
     c = np.zeros(n)
     offset = 0.0
@@ -117,6 +115,13 @@ def compile_model(model: "Model") -> StandardForm:
     b = np.concatenate(builder.b) if builder.b else np.zeros(0)
     cones = ConeDims(zero=sum(k.expr.size for k in zero), nonneg=sum(k.expr.size for k in nonneg),
                      soc=tuple(soc_dims), psd=tuple(psd_dims))
+    # LP/MIP adapters get the linear rows in the order the constraints were added
+    order = None
+    if not socs and not psds and zero and nonneg:
+        starts = {rb.name: (rb.start, rb.size) for rb in row_blocks}
+        order = np.concatenate([np.arange(starts[k.name][0], starts[k.name][0] + starts[k.name][1])
+                                for k in model._constraints.values()]).astype(np.int64)
     return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float), ub=ub.astype(float),
                         integer=integer.astype(bool), offset=offset, sense=sense,
-                        var_names=tuple(names), row_blocks=tuple(row_blocks), name=model.name)
+                        var_names=ScalarNames(blocks), row_blocks=tuple(row_blocks), name=model.name,
+                        row_order=order)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import expressions as _expressions
 from .expressions import Expression, Norm2, _check_same_model, to_expression
@@ -108,25 +109,40 @@ class PSDConstraint(Constraint):
 
 
 def _check_symmetric(M: Expression, tol: float = 1e-9) -> None:
-    """Raise ValueError naming an entry (i, j) where M differs from M^T."""
+    """Raise ValueError naming an entry (i, j) where M differs from M^T. Works on the
+    nonzeros only (sorting their positions and their transposed positions), so an LMI of
+    order 3,000 is checked in O(nnz log nnz), without touching its n^2 rows."""
     n = M.shape[0]
-    grid = np.arange(n * n).reshape(n, n)
-    perm = grid.T.ravel()
-    scale = 1.0 + (np.abs(M.const).max() if M.const.size else 0.0)
-    diff = M.const - M.const[perm]
-    bad = np.flatnonzero(np.abs(diff) > tol * scale)
+    const = M.const
+    scale = 1.0 + (np.abs(const).max() if const.size else 0.0)
+    nz = np.flatnonzero(const)                         # an entry and its mirror, nonzeros only
+    ci, cj = np.divmod(nz, n)
+    bad = nz[np.abs(const[nz] - const[cj * n + ci]) > tol * scale]
     if bad.size:
         i, j = divmod(int(bad[0]), n)
         raise ValueError(f"PSD constraint argument is not symmetric: constant entry ({i}, {j}) "
-                         f"is {M.const[bad[0]]:g} but ({j}, {i}) is {M.const[perm[bad[0]]]:g}")
+                         f"is {const[i * n + j]:g} but ({j}, {i}) is {const[j * n + i]:g}")
     for blk, C in M.terms.items():
-        D = (C - C[perm]).tocoo()
-        cscale = 1.0 + (abs(C).max() if C.nnz else 0.0)
-        big = np.abs(D.data) > tol * cscale
-        if np.any(big):
-            i, j = divmod(int(D.row[big][0]), n)
-            raise ValueError(f"PSD constraint argument is not symmetric: the coefficient of "
-                             f"variable {blk.name!r} in entry ({i}, {j}) differs from ({j}, {i})")
+        coo = sp.coo_matrix(C)
+        coo.sum_duplicates()
+        cscale = 1.0 + (np.abs(coo.data).max() if coo.nnz else 0.0)
+        keep = np.abs(coo.data) > tol * cscale          # entries within tolerance of 0 are 0
+        r, k, v = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
+        i, j = np.divmod(r, n)
+        K = C.shape[1]
+        key, key_t = r * K + k, (j * n + i) * K + k     # (entry, column) and its transpose
+        a, b = np.argsort(key, kind="stable"), np.argsort(key_t, kind="stable")
+        same_keys = key[a].size == key_t[b].size and np.array_equal(key[a], key_t[b])
+        if same_keys and np.all(np.abs(v[a] - v[b]) <= tol * cscale):
+            continue
+        if same_keys:
+            at = int(a[np.flatnonzero(np.abs(v[a] - v[b]) > tol * cscale)[0]])
+        else:
+            missing = np.setxor1d(key, key_t)[0]
+            at = int(np.flatnonzero((key == missing) | (key_t == missing))[0])
+        raise ValueError(f"PSD constraint argument is not symmetric: the coefficient of "
+                         f"variable {blk.name!r} in entry ({int(i[at])}, {int(j[at])}) differs from "
+                         f"({int(j[at])}, {int(i[at])})")
 
 
 def make_inequality(lhs: Any, rhs: Any) -> Constraint:

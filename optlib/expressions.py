@@ -62,6 +62,20 @@ class VarBlock:
             return [self.name]
         return [f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
+    def scalar_name(self, k: int) -> str:
+        """The name of scalar k of the block (as in `scalar_names`), without making the others."""
+        if self.names is not None:
+            return self.names[k]
+        if self.symmetric:
+            n = self.shape[0]
+            # svec order: column j holds rows j..n-1; find j with start(j) <= k < start(j+1)
+            starts = np.cumsum(np.concatenate(([0], np.arange(n, 0, -1))))
+            j = int(np.searchsorted(starts, k, side="right")) - 1
+            return f"{self.name}[{j + k - int(starts[j])},{j}]"
+        if not self.shape:
+            return self.name
+        return f"{self.name}[{','.join(str(int(i)) for i in np.unravel_index(k, self.shape))}]"
+
     def __repr__(self) -> str:
         return f"VarBlock({self.name!r}, size={self.size}, kind={self.kind})"
 
@@ -320,6 +334,8 @@ class Expression:
             if not math.isfinite(c):
                 raise ValueError("multiplier contains NaN or inf")
             return Expression({b: C * c for b, C in self.terms.items()}, self.const * c, self.shape)
+        if sp.issparse(other) and other.ndim == 2:
+            return self._times_sparse(other)
         arr = as_constant(other, "multiplier")
         try:
             shape = np.broadcast_shapes(self.shape, arr.shape)
@@ -329,6 +345,31 @@ class Expression:
         return self.broadcast_to(shape)._scale_rows(np.broadcast_to(arr, shape).ravel())
 
     __rmul__ = __mul__
+
+    def _times_sparse(self, S: sp.spmatrix) -> "Expression":
+        """self * S elementwise for a sparse constant matrix S: only S's nonzero entries are
+        formed (rho * E with a scalar rho and an n x n sparse E costs nnz(E), not n^2)."""
+        S = sp.coo_matrix(S)
+        if not np.all(np.isfinite(S.data)):
+            raise ValueError("multiplier contains NaN or inf")
+        try:
+            shape = np.broadcast_shapes(self.shape, S.shape)
+        except ValueError as exc:
+            raise ValueError(f"shape mismatch: cannot multiply shapes {self.shape} and {S.shape} "
+                             "elementwise (use @ for matrix products)") from exc
+        if shape != S.shape:     # S itself would be broadcast: rare; go through the dense path
+            return self * S.toarray()
+        keep = S.data != 0
+        i, j, v = S.row[keep].astype(np.int64), S.col[keep].astype(np.int64), S.data[keep]
+        dst = i * shape[1] + j
+        # the entry of self each (i, j) reads (self is broadcast to `shape`)
+        own = (1,) * (2 - self.ndim) + self.shape
+        src = (i % own[0]) * own[1] + (j % own[1])
+        out = sp.csr_matrix((v, (dst, np.arange(dst.size))), shape=(_size(shape), dst.size))
+        terms = {b: sp.csr_matrix(out @ C[src]) for b, C in self.terms.items()}
+        const = np.zeros(_size(shape))
+        const[dst] = self.const[src] * v
+        return Expression(terms, const, shape)
 
     def __truediv__(self, other: Any) -> "Expression":
         if isinstance(other, Expression):
@@ -450,6 +491,85 @@ def _right_product_terms(C: sp.csr_matrix, B: sp.csr_matrix, m: int, n: int) -> 
     return sp.csr_matrix((H.data, (i2 * q + H.col, k2)), shape=(m * q, K))
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, s + c) for each (s, c), without a Python loop."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts).astype(np.int64) + (np.arange(total) - first)
+
+
+class _Product(Expression):
+    """M @ X ("left") or X @ M ("right") for a constant sparse matrix M and a matrix expression X,
+    whose coefficients are formed only when something needs all of them. The entries a
+    structure-aware caller keeps are formed directly: `trace(A @ X)` and `diag(A @ X)` select
+    n entries (nnz(A) coefficients instead of n * nnz(A)), `(A @ X).sum()` is (1'A) X 1."""
+
+    def __init__(self, M: sp.csr_matrix, X: Expression, side: str, shape: Shape, const: np.ndarray):
+        self._M, self._X, self._side = M, X, side
+        self._terms: dict | None = None
+        self.const = np.asarray(const, dtype=float).ravel()
+        self.shape = tuple(shape)
+
+    @property
+    def terms(self) -> dict:  # type: ignore[override]
+        if self._terms is None:
+            m, n = self._X.shape
+            if self._side == "left":
+                self._terms = {b: _left_product_terms(self._M, C, m, n) for b, C in self._X.terms.items()}
+            else:
+                self._terms = {b: _right_product_terms(C, self._M, m, n) for b, C in self._X.terms.items()}
+        return self._terms
+
+    @property
+    def model(self) -> "Model | None":
+        return self._X.model
+
+    @property
+    def is_constant(self) -> bool:
+        return self._X.is_constant
+
+    def _selector(self, idx: np.ndarray) -> sp.csr_matrix:
+        """P with P vec(X) = the entries `idx` (flat, row-major) of the product."""
+        m, n = self._X.shape
+        q = self.shape[1]
+        i, j = np.divmod(np.asarray(idx, dtype=np.int64), q)
+        if self._side == "left":      # (A X)_ij = sum_k A_ik X_kj: the nonzeros of row i of A
+            M, lines, other = self._M, i, j
+        else:                         # (X B)_ij = sum_k X_ik B_kj: the nonzeros of column j of B
+            M, lines, other = self._M.tocsc(), j, i
+        counts = np.diff(M.indptr)[lines]
+        sel = _ranges(M.indptr[lines], counts)
+        ks, vals = M.indices[sel], M.data[sel]
+        rows = np.repeat(np.arange(idx.size), counts)
+        fixed = np.repeat(other, counts)
+        cols = ks * n + fixed if self._side == "left" else fixed * n + ks
+        return sp.csr_matrix((vals, (rows, cols)), shape=(idx.size, m * n))
+
+    def _take(self, idx: np.ndarray, shape: Shape) -> Expression:
+        if self._terms is not None:
+            return super()._take(idx, shape)
+        idx = np.asarray(idx, dtype=np.int64).ravel()
+        P = self._selector(idx)
+        terms = {b: sp.csr_matrix(P @ C) for b, C in self._X.terms.items()}
+        return Expression(terms, self.const[idx], shape)
+
+    def sum(self, axis: int | None = None) -> Expression:
+        if axis is not None or self._terms is not None:
+            return super().sum(axis)
+        m, n = self._X.shape
+        if self._side == "left":      # 1'(A X)1 = (1'A) X 1
+            w = np.asarray(self._M.sum(axis=0)).ravel()
+            weights = np.repeat(w, n)
+        else:                         # 1'(X B)1 = 1'X (B 1)
+            w = np.asarray(self._M.sum(axis=1)).ravel()
+            weights = np.tile(w, m)
+        P = sp.csr_matrix(weights.reshape(1, -1))
+        terms = {b: sp.csr_matrix(P @ C) for b, C in self._X.terms.items()}
+        return Expression(terms, np.array([self.const.sum()]), ())
+
+
 def _sparse_product(M: sp.csr_matrix, D: np.ndarray, left: bool) -> np.ndarray:
     """Flat M @ D (left) or D @ M (right) for a mostly-zero dense D, computed sparsely."""
     Ds = sp.csr_matrix(D)
@@ -468,8 +588,10 @@ def _const_matmul_expr(A: Any, X: Expression) -> Expression:
     if A2.shape[1] != m:
         raise ValueError(f"shape mismatch in matmul: {A.shape} @ {X.shape}")
     As = sp.csr_matrix(A2)
-    terms = {b: _left_product_terms(As, C, m, n) for b, C in X.terms.items()}
     const = _sparse_product(As, X.const.reshape(m, n), left=True)
+    if not a_vec and not x_vec:           # a matrix product: coefficients only when needed
+        return _Product(As, Xm, "left", (A2.shape[0], n), const)
+    terms = {b: _left_product_terms(As, C, m, n) for b, C in X.terms.items()}
     shape = (A2.shape[0], n)
     if a_vec and x_vec:
         shape = ()
@@ -491,8 +613,10 @@ def _expr_matmul_const(X: Expression, B: Any) -> Expression:
     if B2.shape[0] != n:
         raise ValueError(f"shape mismatch in matmul: {X.shape} @ {B.shape}")
     Bs = sp.csr_matrix(B2)
-    terms = {b: _right_product_terms(C, Bs, m, n) for b, C in X.terms.items()}
     const = _sparse_product(Bs, X.const.reshape(m, n), left=False)
+    if not x_vec and not b_vec:
+        return _Product(Bs, Xm, "right", (m, B2.shape[1]), const)
+    terms = {b: _right_product_terms(C, Bs, m, n) for b, C in X.terms.items()}
     q = B2.shape[1]
     shape = (m, q)
     if x_vec and b_vec:

@@ -40,6 +40,31 @@ class Model:
         self._sense = 1
         self._counter = 0
         self._epigraphs = 0
+        # a model read from a file keeps the file's StandardForm: compile returns it as long as
+        # the model is not changed, and its rows become constraint objects only when asked for
+        self._source: StandardForm | None = None
+        self._pending_rows: StandardForm | None = None
+
+    def _changed(self) -> None:
+        """Called before every change: the file's form no longer describes the model."""
+        self._materialize()
+        self._source = None
+
+    def _materialize(self) -> None:
+        """Turn the pending rows of a file's form into constraints (one per row block)."""
+        sf, self._pending_rows = self._pending_rows, None
+        if sf is None:
+            return
+        (block,) = self._blocks[:1] or (None,)
+        A = sf.A.tocsr()
+        for rb in sf.row_blocks or _default_row_blocks(sf):
+            a, b = A.indptr[rb.start], A.indptr[rb.start + rb.size]
+            rows = sp.csr_matrix((A.data[a:b], A.indices[a:b], A.indptr[rb.start:rb.start + rb.size + 1] - a),
+                                 shape=(rb.size, sf.n))
+            expr = Expression({block: rows}, -sf.b[rb.start:rb.start + rb.size], (rb.size,))
+            con = LinearConstraint(expr, "==" if rb.cone == "zero" else "<=")
+            con.name = rb.name
+            self._constraints[rb.name] = con
 
     # -- variables -------------------------------------------------------------------
     def _new_name(self, name: str | None, prefix: str) -> str:
@@ -70,6 +95,7 @@ class Model:
                              f"which does not broadcast to the variable's shape {shape}") from exc
 
     def _add_block(self, shape: Any, lb: Any, ub: Any, name: str | None, kind: str) -> Variable:
+        self._changed()
         shape = _as_shape(shape)
         name = self._new_name(name, "x")
         lo = self._bounds(lb, shape, -math.inf, "lb", name)
@@ -112,6 +138,7 @@ class Model:
         if not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"symmetric: n must be a positive integer, got {n!r}")
         n = int(n)
+        self._changed()
         name = self._new_name(name, "X")
         k = svec_size(n)
         block = VarBlock(self, name, k, "continuous", np.full(k, -math.inf), np.full(k, math.inf),
@@ -139,6 +166,7 @@ class Model:
                             "(compare an optlib expression, e.g. x <= 1)")
         if not isinstance(constraint, Constraint):
             raise TypeError(f"m.add expects a constraint, got {type(constraint).__name__}")
+        self._changed()
         owner = constraint.model
         if owner is not None and owner is not self:
             raise ValueError("constraint uses variables of another model")
@@ -176,11 +204,13 @@ class Model:
 
     def minimize(self, expr: Any) -> None:
         """Set the objective to minimise (an affine scalar, or norm2(x))."""
+        self._changed()
         self._objective = self._objective_expr(expr, 1)
         self._sense = 1
 
     def maximize(self, expr: Any) -> None:
         """Set the objective to maximise (an affine scalar)."""
+        self._changed()
         self._objective = self._objective_expr(expr, -1)
         self._sense = -1
 
@@ -191,6 +221,7 @@ class Model:
 
     @property
     def constraints(self) -> dict[str, Constraint]:
+        self._materialize()
         return dict(self._constraints)
 
     @property
@@ -202,7 +233,11 @@ class Model:
         return "minimize" if self._sense > 0 else "maximize"
 
     def compile(self) -> StandardForm:
-        """The sparse StandardForm the backends receive."""
+        """The sparse StandardForm the backends receive (for a model read from a file and not
+        changed since, the file's own form, read once)."""
+        if self._source is not None:
+            return self._source
+        self._materialize()
         return compile_model(self)
 
     def columns(self, var: Variable | str) -> np.ndarray:
@@ -219,8 +254,9 @@ class Model:
 
     def __repr__(self) -> str:
         nv = sum(b.size for b in self._blocks)
+        pending = len(self._pending_rows.row_blocks or range(self._pending_rows.m)) if self._pending_rows else 0
         return (f"Model({self.name!r}: {nv} scalars in {len(self._blocks)} variables, "
-                f"{len(self._constraints)} constraints, {self.sense})")
+                f"{len(self._constraints) + pending} constraints, {self.sense})")
 
     # -- solving -----------------------------------------------------------------------
     def solve(self, backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = None,
@@ -261,8 +297,10 @@ class Model:
     @classmethod
     def from_standard_form(cls, sf: StandardForm, name: str | None = None) -> "Model":
         """A model with one vector variable `x` (per-scalar names and integrality from `sf`)
-        and one constraint per row block of `sf` (linear forms only)."""
-        A, _, _ = sf.linear_rows()
+        and one constraint per row block of `sf` (linear forms only). Until the model is
+        changed, `compile()` returns `sf` itself and the constraints are made only when asked
+        for (`m.constraints`), so reading a file and solving it costs no detour."""
+        sf.row_bounds()                     # ValueError for conic forms
         m = cls(name or sf.name)
         kinds = "integer" if sf.integer.all() and sf.n else ("mixed" if sf.has_integers else "continuous")
         block = VarBlock(m, "x", sf.n, kinds, sf.lb.astype(float).copy(), sf.ub.astype(float).copy(),
@@ -270,14 +308,11 @@ class Model:
         m._blocks.append(block)
         x = Variable(block)
         m._variables["x"] = x
-        blocks = sf.row_blocks or _default_row_blocks(sf)
-        for rb in blocks:
-            rows = slice(rb.start, rb.start + rb.size)
-            expr = Expression({block: sp.csr_matrix(A[rows])}, -sf.b[rows], (rb.size,))
-            m.add(LinearConstraint(expr, "==" if rb.cone == "zero" else "<="), name=rb.name)
         obj = Expression({block: sp.csr_matrix(sf.sense * sf.c.reshape(1, -1))},
                          np.array([sf.sense * sf.offset]), ())
         (m.minimize if sf.sense > 0 else m.maximize)(obj)
+        m._pending_rows = sf
+        m._source = sf
         return m
 
 

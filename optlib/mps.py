@@ -406,13 +406,21 @@ class _Parser:
         i = self.row_index.get(row)
         if i is None:
             raise self.error(f"row {row!r} is not declared in ROWS", number, field)
-        v = self.value(token, number, field + 1, "coefficient")
-        if math.isinf(v):
+        try:                                   # the common case inline: a plain decimal number
+            v = float(token)
+            if not token.isascii() or "_" in token:
+                raise ValueError
+        except ValueError:
+            v = self.value(token, number, field + 1, "coefficient")
+        if v != v:
+            raise self.error("NaN coefficient", number, field + 1)
+        if v == math.inf or v == -math.inf:
             raise self.error(f"infinite coefficient {token!r}", number, field + 1)
-        if i in self.current_rows:
+        rows = self.current_rows
+        if i in rows:
             raise self.error(f"a second entry for column {self.current!r} in row {row!r} "
-                             f"(the first is on line {self.current_rows[i]})", number, field)
-        self.current_rows[i] = number
+                             f"(the first is on line {rows[i]})", number, field)
+        rows[i] = number
         if i == -1:
             if abs(v) >= INFINITE:
                 raise self.error(f"objective coefficient {token!r} is infinite (|c| >= 1e20)",

@@ -57,4 +57,6 @@ def standard_form_from_rows(*, cost: np.ndarray, A: sp.spmatrix, row_lower: np.n
         var_names=tuple(col_names),
         row_blocks=tuple(blocks),
         name=name,
+        # the file's order: row i of the file (its <= side before its >= side)
+        row_order=np.argsort(np.concatenate([2 * eq, 2 * rows + side]), kind="stable"),
     )

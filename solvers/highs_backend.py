@@ -15,6 +15,7 @@ import tempfile
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 from optlib.standard_form import RawResult, SolveParams, StandardForm
 from optlib.status import Status
@@ -35,7 +36,7 @@ class HighsBackend(Backend):
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
         highspy = require(self.module, self.package, self.name)
-        A, lo, hi = sf.linear_rows()
+        A, lo, hi, order = sf.rows_in_order()
         if sf.n == 0:
             return self._empty(sf, lo, hi)
 
@@ -44,7 +45,7 @@ class HighsBackend(Backend):
         os.close(fd)
         try:
             used = self._set_options(h, params, log_path)
-            if h.passModel(_to_highs_lp(highspy, sf, A, lo, hi)) == highspy.HighsStatus.kError:
+            if pass_model(highspy, h, sf, A, lo, hi) == highspy.HighsStatus.kError:
                 return RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
                                  message="HiGHS rejected the model (passModel failed)")
             if params.warm_start is not None and sf.has_integers:
@@ -60,7 +61,7 @@ class HighsBackend(Backend):
             t0 = time.perf_counter()
             try:
                 run_status = h.run()
-                result = self._result(highspy, h, sf, run_status)
+                result = self._result(highspy, h, sf, run_status, order)
             finally:
                 if resize:
                     h.resetGlobalScheduler(True)
@@ -97,7 +98,7 @@ class HighsBackend(Backend):
         return RawResult(status=Status.OPTIMAL, x=np.zeros(0), z=z, objective=obj, bound=obj,
                          **common)
 
-    def _result(self, highspy, h, sf: StandardForm, run_status) -> RawResult:
+    def _result(self, highspy, h, sf: StandardForm, run_status, order=None) -> RawResult:
         ms = h.getModelStatus()
         info = h.getInfo()
         S = highspy.HighsModelStatus
@@ -136,9 +137,9 @@ class HighsBackend(Backend):
         elif status == Status.OPTIMAL:
             res.bound = res.objective
             if info.dual_solution_status == 2:
-                res.z = sf.z_from_row_duals(np.asarray(sol.row_dual, dtype=float))
+                res.z = sf.z_from_row_duals(sf.from_given_order(sol.row_dual, order))
         if not sf.has_integers and status in (Status.INFEASIBLE, Status.UNBOUNDED):
-            self._rays(h, status, res)
+            self._rays(h, status, res, sf, order)
         counts = [info.simplex_iteration_count, info.ipm_iteration_count,
                   info.pdlp_iteration_count, info.crossover_iteration_count]
         counts = [int(c) for c in counts if c >= 0]
@@ -147,14 +148,14 @@ class HighsBackend(Backend):
 
 
     @staticmethod
-    def _rays(h, status: Status, res: RawResult) -> None:
+    def _rays(h, status: Status, res: RawResult, sf: StandardForm, order) -> None:
         """LP certificates: HiGHS' dual ray y (infeasibility; our z = -y, as for duals) or
         primal ray d (unboundedness), when HiGHS has one; optlib checks them in certify."""
         try:
             if status is Status.INFEASIBLE:
                 _, has, ray = h.getDualRay()
                 if has:
-                    res.dual_ray = -np.asarray(ray, dtype=float)
+                    res.dual_ray = -sf.from_given_order(ray, order)
             else:
                 _, has, ray = h.getPrimalRay()
                 if has:
@@ -163,28 +164,17 @@ class HighsBackend(Backend):
             pass
 
 
-def _to_highs_lp(highspy, sf: StandardForm, A, lo: np.ndarray, hi: np.ndarray):
-    """A HighsLp (minimisation, column-wise matrix) for the linear rows of `sf`."""
-    Ac = A.tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_ = sf.n
-    lp.num_row_ = sf.m
-    lp.col_cost_ = np.asarray(sf.c, dtype=float)
-    lp.col_lower_ = np.asarray(sf.lb, dtype=float)
-    lp.col_upper_ = np.asarray(sf.ub, dtype=float)
-    lp.row_lower_ = np.asarray(lo, dtype=float)
-    lp.row_upper_ = np.asarray(hi, dtype=float)
-    lp.offset_ = float(sf.offset)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = sf.n
-    lp.a_matrix_.num_row_ = sf.m
-    lp.a_matrix_.start_ = Ac.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = Ac.indices.astype(np.int32)
-    lp.a_matrix_.value_ = Ac.data.astype(float)
-    if sf.has_integers:
-        V = highspy.HighsVarType
-        lp.integrality_ = [V.kInteger if flag else V.kContinuous for flag in sf.integer]
-    return lp
+def pass_model(highspy, h, sf: StandardForm, A: sp.csc_matrix, lo: np.ndarray, hi: np.ndarray):
+    """Hand the rows lo <= A x <= hi (CSC; `StandardForm.rows_in_order`) and the box of `sf`
+    (minimisation) to the Highs object `h` in one call on numpy arrays (4x faster than filling
+    a HighsLp, whose fields copy element by element). Returns HiGHS's status."""
+    integrality = np.asarray(sf.integer, dtype=np.int32)              # 1 = kInteger, 0 = kContinuous
+    return h.passModel(int(sf.n), int(sf.m), int(A.nnz), int(highspy.MatrixFormat.kColwise),
+                       int(highspy.ObjSense.kMinimize), float(sf.offset),
+                       np.asarray(sf.c, dtype=float), np.asarray(sf.lb, dtype=float),
+                       np.asarray(sf.ub, dtype=float), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float),
+                       np.asarray(A.indptr, dtype=np.int32), np.asarray(A.indices, dtype=np.int32),
+                       np.asarray(A.data, dtype=float), integrality)
 
 
 def _set(h, key: str, value) -> None:

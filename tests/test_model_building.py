@@ -1,0 +1,128 @@
+"""Model building without waste: names made when asked, a file's form kept, rows handed over in
+the order they were given, products that form only the coefficients a caller keeps, sparse
+elementwise products, a symmetry check on the nonzeros. Each fast path is checked against the
+plain computation it replaces."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import optlib
+from optlib import Status
+from optlib.datasets import highs_check
+from optlib.names import ScalarNames
+
+
+def test_scalar_names_equal_the_eager_names():
+    m = optlib.Model()
+    m.continuous((2, 3), name="x")
+    m.symmetric(4, name="X")
+    m.continuous(name="t")
+    m.integer(5, lb=0, ub=3, name="n")
+    sf = m.compile()
+    eager = [name for blk in m._blocks for name in blk.scalar_names()]
+    assert isinstance(sf.var_names, ScalarNames) and len(sf.var_names) == len(eager) == sf.n
+    assert [sf.var_names[j] for j in range(sf.n)] == eager == list(sf.var_names)
+    assert sf.var_names == tuple(eager) and sf.var_names[-1] == "n[4]" and sf.var_names[-6] == "t"
+    assert sf.var_names[1:3] == eager[1:3]
+    with pytest.raises(IndexError):
+        sf.var_names[sf.n]
+
+
+def _file(name):
+    (inst,) = [i for i in highs_check() if i.name == name]
+    return inst
+
+
+def test_a_model_read_from_a_file_compiles_to_the_files_form_until_changed():
+    path = _file("afiro").path
+    m = optlib.read(path)
+    sf = m.compile()
+    assert m.compile() is sf                           # no detour through the expression layer
+    names = [rb.name for rb in sf.row_blocks]
+    cons = m.constraints                               # made on demand, one per row block
+    assert list(cons) == names
+    res = m.solve(backend="highs")
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(-464.75314286, rel=1e-8)
+    x = m.variables["x"]
+    m.add(x[0] <= 1e6, name="extra")                    # a change: the form is built anew
+    sf2 = m.compile()
+    assert sf2 is not sf and sf2.m == sf.m + 1
+    assert m.solve(backend="highs").objective == pytest.approx(res.objective, rel=1e-9)
+
+
+def test_rows_go_to_highs_in_the_given_order_and_duals_come_back():
+    m = optlib.Model()
+    x = m.continuous(3, lb=0, name="x")
+    m.add(x[0] + x[1] <= 4, name="a")
+    m.add(x.sum() == 5, name="total")
+    m.add(x[1] - x[2] >= -2, name="b")                 # inactive: the duals are unique
+    m.minimize(np.array([1.0, 2.0, 3.0]) @ x)
+    sf = m.compile()
+    A_before = sf.A.copy()
+    assert sf.row_order is not None and sorted(sf.row_order) == list(range(sf.m))
+    A, lo, hi, order = sf.rows_in_order()
+    assert (abs(sf.A - A_before)).max() == 0            # the form's matrix is untouched
+    assert np.allclose(A.toarray(), sf.A.toarray()[order])
+    res, ref = m.solve(backend="highs"), m.solve(backend="clarabel")
+    # duals mapped back wrongly would not certify the bound
+    assert res.status is Status.OPTIMAL and res.verified and res.certificate.kind == "lp-duality"
+    assert res.objective == pytest.approx(ref.objective, abs=1e-7)
+    for name in ("a", "total", "b"):
+        assert res.dual(name) == pytest.approx(ref.dual(name), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_structure_aware_products_equal_the_full_products(seed):
+    rng = np.random.default_rng(seed)
+    n = 5
+    m = optlib.Model()
+    X = m.symmetric(n, name="X")
+    Y = m.continuous((n, 3), name="Y")
+    L = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.6)
+    A = rng.normal(size=(2, n))
+    B = rng.normal(size=(3, 4))
+    Xv = rng.normal(size=(n, n))
+    Xv = Xv + Xv.T
+    Yv = rng.normal(size=(n, 3))
+    vals = {X.block: np.array([Xv[i, j] for j in range(n) for i in range(j, n)]), Y.block: Yv.ravel()}
+    cases = [(optlib.trace(L @ X), np.trace(L @ Xv)), (optlib.diag(L @ X), np.diag(L @ Xv)),
+             ((L @ X).sum(), (L @ Xv).sum()), (optlib.trace(X @ L), np.trace(Xv @ L)),
+             (optlib.diag(X @ L), np.diag(Xv @ L)), ((A @ Y).sum(), (A @ Yv).sum()),
+             ((Y @ B).sum(), (Yv @ B).sum()), (A @ Y @ B, A @ Yv @ B), ((L @ X)[1:3, 0], (L @ Xv)[1:3, 0]),
+             ((L @ X) * 2 + 1, 2 * (L @ Xv) + 1), ((L @ X).T, (L @ Xv).T)]
+    for expr, want in cases:
+        assert np.allclose(np.asarray(expr.evaluate(vals)), want)
+    # the selected entries are formed without the full product's n * nnz(L) coefficients
+    prod = L @ X
+    optlib.trace(prod)
+    assert prod._terms is None
+
+
+def test_scalar_times_sparse_matrix_forms_only_the_nonzeros():
+    rng = np.random.default_rng(0)
+    m = optlib.Model()
+    r = m.continuous(name="r")
+    X = m.continuous((3, 4), name="X")
+    S = sp.random(3, 4, density=0.4, random_state=1, format="csr")
+    vals = {r.block: np.array([2.5]), X.block: rng.normal(size=12)}
+    Xv = vals[X.block].reshape(3, 4)
+    for expr, want in [(r * S, 2.5 * S.toarray()), (S * r, 2.5 * S.toarray()), (X * S, Xv * S.toarray()),
+                       ((X + 1) * S, (Xv + 1) * S.toarray())]:
+        assert np.allclose(expr.evaluate(vals), want)
+    big = sp.identity(2000, format="csr")
+    assert (r * big).terms[r.block].nnz == 2000       # not 4,000,000
+
+
+def test_symmetry_check_on_the_nonzeros_names_the_entry():
+    m = optlib.Model()
+    x = m.continuous(2, name="x")
+    F = np.array([[1.0, 2.0], [2.0, 0.0]])
+    m.add(optlib.lmi(np.eye(2), [(x[0], F)]) >> 0, name="ok")          # symmetric: accepted
+    with pytest.raises(ValueError, match=r"variable 'x' in entry \(0, 1\)"):
+        m.add(optlib.hstack([x.reshape((2, 1)), x.reshape((2, 1))]) >> 0)
+    with pytest.raises(ValueError, match=r"constant entry \(1, 0\) is 3 but \(0, 1\) is 0"):
+        m.add(np.array([[1.0, 0.0], [3.0, 4.0]]) + optlib.lmi(np.zeros((2, 2)), [(x[0], F)]) >> 0)
+    with pytest.raises(ValueError, match="not symmetric"):               # a tiny asymmetry of 1e-3
+        m.add(optlib.lmi(np.eye(2), [(x[0], np.array([[1.0, 2.0], [2.001, 0.0]]))]) >> 0)
