@@ -118,12 +118,12 @@ def _point(sf: StandardForm, x: np.ndarray, tol: Tolerances, acc: _Checks) -> bo
     return pc.passed
 
 
-def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks) -> float:
+def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks, deadline=None) -> float:
     """The certified bound of a continuous problem (minimisation form), -inf when none."""
     if raw.z is None:
         acc.notes.append("backend returned no duals: no certified bound")
         return -math.inf
-    db = dual_bound(sf, np.asarray(raw.z, dtype=float))
+    db = dual_bound(sf, np.asarray(raw.z, dtype=float), deadline=deadline)
     acc.values["dual_residual"] = db.cone_shift
     if db.message:
         acc.notes.append(db.message)
@@ -136,9 +136,10 @@ def _gap_ok(obj: float, bound: float, rel: float, abs_: float) -> bool:
 
 
 def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
-            rel_gap: float | None = None) -> Certificate:
+            rel_gap: float | None = None, deadline=None) -> Certificate:
     """Check `raw` against `sf`; see the module docstring for what is checked. `rel_gap` is
-    the gap the solve asked for (it sets the OPTIMAL tolerance unless `tol.gap` is given)."""
+    the gap the solve asked for (it sets the OPTIMAL tolerance unless `tol.gap` is given);
+    `deadline` (optlib.Deadline) stops the dual repair (the bound is then -inf if one was needed)."""
     tol = tol or Tolerances()
     rel, abs_ = tol.gaps(sf, rel_gap)
     acc = _Checks()
@@ -168,7 +169,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
             acc.notes.append("MIP dual bound as reported by the solver; its side is checked")
         else:
             kind = "conic-duality" if (sf.has_soc or sf.has_psd) else "lp-duality"
-            bound = _continuous_bound(sf, raw, acc)
+            bound = _continuous_bound(sf, raw, acc, deadline)
         if obj is not None and point_ok:
             if _finite(bound) and bound > obj and sf.has_integers:
                 # a solver's MIP bound beyond a feasible incumbent is wrong by at least the excess;
@@ -186,7 +187,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
             acc.checks["gap"] = _finite(bound) and _gap_ok(obj, bound, rel, abs_)
     elif raw.status is Status.INFEASIBLE:
         kind = "infeasibility"
-        acc.checks["farkas_ray"] = _farkas(sf, raw.dual_ray, acc)
+        acc.checks["farkas_ray"] = _farkas(sf, raw.dual_ray, acc, deadline)
     elif raw.status is Status.UNBOUNDED:
         kind = "unboundedness"
         acc.checks["primal_ray"] = _unbounded_ray(sf, raw.primal_ray, acc)
@@ -227,12 +228,12 @@ def _normalised_ray(ray: np.ndarray | None, size: int, what: str, acc: _Checks) 
     return v / float(np.max(np.abs(v)))
 
 
-def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
+def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks, deadline=None) -> bool:
     """A dual ray proves infeasibility: the zero-objective problem's dual bound is > 0."""
     y = _normalised_ray(ray, sf.m, "infeasibility", acc)
     if y is None:
         return False
-    db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0), y)
+    db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0), y, deadline=deadline)
     acc.values["dual_residual"] = db.cone_shift
     if db.value > 0:
         return True

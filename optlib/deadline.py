@@ -70,9 +70,11 @@ class Deadline:
     def sub(self, time_limit: float | None) -> "Deadline":
         """A deadline for a part of the work: `time_limit` seconds from now, but never past this one."""
         rem = self.remaining()
-        if time_limit is None:
-            return Deadline(rem) if rem is not None else Deadline(None)
-        return Deadline(max(min(float(time_limit), rem if rem is not None else math.inf), 1e-3))
+        if time_limit is None and rem is None:
+            return Deadline(None)
+        limit = min(float(time_limit) if time_limit is not None else math.inf,
+                    rem if rem is not None else math.inf)
+        return Deadline(max(limit, 1e-9))     # an expired parent gives an expired (not invalid) child
 
     def __repr__(self) -> str:
         if self.time_limit is None:

@@ -334,12 +334,14 @@ def _psd_congruence(v: np.ndarray, n: int):
 
 
 def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray, soft_rows: np.ndarray,
-            soft: frozenset[int], grow: float, congruence: bool, absA, A_csc, A_csr):
+            soft: frozenset[int], grow: float, congruence: bool, absA, A_csc, A_csr, deadline=None):
     """Rounds of repair (step 3); returns (z, r, e, still open columns)."""
     free = ~np.isfinite(box.lb) & ~np.isfinite(box.ub)
     cols = bad | free                         # free columns must stay at zero while others move
     r, e = reduced_costs(sf, zk, absA)
     for _ in range(REPAIR_ROUNDS):
+        if deadline is not None and deadline.expired():
+            break
         rest = _absorb(sf, zk, r, np.flatnonzero(cols), soft_rows, A_csc, A_csr)
         if rest.size:
             r, e = reduced_costs(sf, zk, absA)
@@ -358,11 +360,13 @@ def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray
 
 
 def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: bool = True,
-               grow: float = 0.0) -> DualBound:
+               grow: float = 0.0, deadline=None) -> DualBound:
     """The certified lower bound of the minimisation form from duals z (see the module doc).
 
     soft_psd: use trace bounds for PSD blocks where they exist; grow: weight with which the
-    repair may raise inequality duals that are zero (0: only positive ones move)."""
+    repair may raise inequality duals that are zero (0: only positive ones move); deadline (an
+    optlib.Deadline): no repair round starts after it (the bound is then -inf where one was
+    needed: reporting less, never more)."""
     z_in = np.asarray(z, dtype=float)
     if z_in.shape != (sf.m,) or not np.all(np.isfinite(z_in)):
         return DualBound(-math.inf, np.zeros(sf.m), math.inf, False, 0,
@@ -394,7 +398,7 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
         # boundary of a cone (first-order solvers) entry by entry, lifted back in
         for congruence in ((True, False) if (sf.has_soc or sf.has_psd) else (False,)):
             zk, r, e, bad = _repair(sf, box, start_z.copy(), bad, soft_rows, soft, grow, congruence,
-                                    absA, A_csc, A_csr)
+                                    absA, A_csc, A_csr, deadline)
             if not bad.any():
                 break
     n_open = int(bad.sum())

@@ -96,6 +96,19 @@ def into_box(sf: StandardForm, x: np.ndarray | None) -> np.ndarray | None:
 
 
 # -- certify, refine, confirm ------------------------------------------------------------------
+#: share of the time limit the certificate may use beyond it (a dual repair on a large form can
+#: take longer than the solve; past this it stops and the bound is -inf where one was needed)
+CERTIFY_GRACE = 0.25
+
+
+def _grace(deadline: Deadline) -> Deadline | None:
+    """The deadline the certify step works to: what is left, but at least CERTIFY_GRACE of the
+    time limit (None without a limit)."""
+    if not deadline.limited:
+        return None
+    return Deadline(max(deadline.remaining(), CERTIFY_GRACE * deadline.time_limit))
+
+
 def _rank(status: Status) -> int:
     return {Status.OPTIMAL: 4, Status.FEASIBLE: 3, Status.INFEASIBLE: 3, Status.UNBOUNDED: 3,
             Status.UNVERIFIED: 1}.get(status, 0)
@@ -124,7 +137,7 @@ def refine(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert: Cert
         new = run_backend(be, sf, tighter)
         new.solve_time += raw.solve_time
         t0 = time.perf_counter()
-        new_cert = certify(sf, new, tol, params.rel_gap)
+        new_cert = certify(sf, new, tol, params.rel_gap, _grace(deadline))
         t_cert += time.perf_counter() - t0
         new_status = status_from_checks(new.status, new_cert.checks)
         if _rank(new_status) >= _rank(status):
@@ -158,7 +171,7 @@ def borrow_duals(be, sf: StandardForm, params: SolveParams, raw: RawResult, cert
         return cert, ""
     if sub.z is None:
         return cert, ""
-    new = certify(sf, dataclasses.replace(raw, z=sub.z), tol, params.rel_gap)
+    new = certify(sf, dataclasses.replace(raw, z=sub.z), tol, params.rel_gap, _grace(deadline))
     if _finite(new.bound) and (not _finite(cert.bound) or sf.sense * new.bound > sf.sense * cert.bound):
         note = f"bound derived from duals computed by {name} (this backend returns none)"
         return dataclasses.replace(new, messages=tuple(m for m in new.messages) + (note,)), note
@@ -270,7 +283,7 @@ def solve_form(sf: StandardForm, backend: str, options: SolveOptions, deadline: 
     raw = run_backend(be, sf, params)
     t2 = time.perf_counter()
     _progress(options, deadline, f"{be.name} said {raw.status.name} in {t2 - t1:.3g} s")
-    cert = certify(sf, raw, tol, params.rel_gap)
+    cert = certify(sf, raw, tol, params.rel_gap, _grace(deadline))
     t_cert = time.perf_counter() - t2
     raw, cert, t_ref_cert, rounds = refine(be, sf, params, raw, cert, tol, deadline)
     t_cert += t_ref_cert

@@ -240,3 +240,17 @@ def test_demo_problems_finish_verified_on_first_order_backends():
         for backend in backends:
             res = build().solve(backend=backend)
             assert res.status is Status.OPTIMAL and res.certificate.verified, (build.__name__, backend)
+
+
+def test_an_expired_deadline_stops_the_repair_and_reports_no_bound():
+    import time
+
+    sf = StandardForm(c=np.array([1.0, 0.0]), A=sp.csc_matrix(np.array([[-1.0, -1.0]])),
+                      b=np.array([-1e5]), cones=ConeDims(nonneg=1), lb=np.array([-np.inf, 0.0]),
+                      ub=np.array([np.inf, 1.0]), integer=np.zeros(2, bool))
+    z = np.array([1.0 + 5e-7])
+    done = optlib.Deadline(0.001)
+    time.sleep(0.005)
+    assert done.expired() and done.sub(None).expired() and done.sub(3.0).expired()
+    assert dual_bound(sf, z, deadline=done).value == -math.inf          # less, never more
+    assert dual_bound(sf, z).value == pytest.approx(99999, abs=1e-6)     # with time: repaired
