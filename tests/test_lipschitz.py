@@ -133,7 +133,7 @@ def test_certify_repairs_a_too_small_rho_exactly(neuron, random_net):
 def test_mnist_with_input_compression_scs(method, ref):
     """The 834 x 834 LMI shrinks to 100 x 100 (W_0 -> U S); SCS at 1e-5 solves it in seconds
     and the certificate (checked on the original 834 x 834 LMI) makes the value rigorous."""
-    b = lipschitz_bound(str(MNIST), method, backend="scs", eps_abs=1e-5, eps_rel=1e-5,
+    b = lipschitz_bound(str(MNIST), method, backend="scs", options={"eps_abs": 1e-5, "eps_rel": 1e-5},
                         lower_options=QUICK_LOWER)
     assert "784->50" in b.path and "order 100" in b.path
     assert b.certificate.verified and "compressed LMI" not in b.certificate.message

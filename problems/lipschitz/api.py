@@ -15,6 +15,15 @@ optimum by a first-order method in torch on CUDA or CPU, for thousands of neuron
 (Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
 layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
 lipsdp-nsr otherwise.
+
+The answer (`LipschitzBound`, see `bound.py`) follows optlib's answer protocol: `objective`
+= `value` is the certified upper bound, `bound` the certified lower bound on the method's own
+optimum (LipSDP's dual bound; -inf when none), `status` OPTIMAL only when the certificate holds
+and the gap is within 1e-6, `results` the optlib Results. The contract shared with every
+method: `backend=`, `time_limit=` (one optlib.Deadline for the whole call: the solves, the
+certificate and the gradient lower bound, which is cut short or skipped once the time is
+spent) and `options=` (backend options for Model.solve; `solve_options=` and loose backend
+keywords are deprecated aliases).
 """
 from __future__ import annotations
 
@@ -23,10 +32,13 @@ import math
 import time
 from typing import Any
 
+from optlib import Deadline
+
 from .bound import LipschitzBound
 from .lipsdp import METHODS as LIPSDP_METHODS
-from .lipsdp import _check_split, lipsdp_bound
+from .lipsdp import check_split, lipsdp_bound
 from .network import SLOPES, Network, as_network
+from .options import merge_solve_options as _merge_options
 
 CHORDAL_METHODS = ("lipsdp-neuron-chordal",)
 FIRST_ORDER_METHODS = ("lipsdp-neuron-fo",)
@@ -34,6 +46,7 @@ METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS + 
 NORMS = ("l2", "linf")
 _LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair", "form")
 _FIRST_ORDER_OPTIONS = ("device", "max_iter", "lr", "tol", "patience", "compress", "dense_limit", "repair", "dtype")
+_NSR_OPTIONS = ("output",)
 
 
 def _norm(norm: Any) -> str:
@@ -46,38 +59,46 @@ def _norm(norm: Any) -> str:
         raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {norm!r}") from None
 
 
-def _lower(net: Network, norm: str, options: dict) -> float | None:
+def _lower(net: Network, norm: str, options: dict, deadline: Deadline) -> float | None:
     from .lower import _evaluable, gradient_lower_bound
 
     if not all(_evaluable(a) for a in net.activations):
         return None                      # e.g. Householder (no reflection vector stored) or a bare slope pair
-    return float(gradient_lower_bound(net, norm=norm, **options))
+    return float(gradient_lower_bound(net, norm=norm, **{"time_limit": deadline, **options}))
 
 
 def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", backend: str = "auto",
                     split: int | None = None, activation: Any = "relu", lower: bool = True,
-                    time_limit: float | None = None, **options: Any) -> LipschitzBound:
+                    time_limit: float | Deadline | None = None, options: dict | None = None,
+                    **method_options: Any) -> LipschitzBound:
     """A certified upper bound on the Lipschitz constant of `net` (with a lower bound).
 
     `net`: a Network, a list of weight matrices (W_k: n_{k+1} x n_k) with `activation` (a
     name, an (alpha, beta) slope pair, or one per hidden layer), a LipSDP ``.mat`` file, a
     torch ``nn.Sequential``, or (for lipsdp-nsr) a ``grouped.ResidualNetwork``. `split=k`
     bounds consecutive subnetworks of k weight matrices and multiplies (LipSDP methods).
-    Options: n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
+    `time_limit` (seconds) bounds the whole call; `options` (a dict) goes to `Model.solve`
+    of the backend (e.g. {"eps_abs": 1e-7} for scs); `solve_options=` and backend options as
+    loose keywords still work with a FutureWarning.
+    Method options: n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
     lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`),
     device, max_iter, lr, tol, patience, dtype (lipsdp-neuron-fo, see `firstorder.lipsdp_first_order`),
-    lower_options (dict for `gradient_lower_bound`); any other keyword goes to `Model.solve`
-    of the backend (e.g. eps_abs for scs).
+    output (lipsdp-nsr), lower_options (dict for `gradient_lower_bound`).
     """
     t0 = time.perf_counter()
+    deadline = Deadline.of(time_limit)           # validates time_limit (ValueError naming it)
     if not isinstance(method, str) or method.strip().lower() not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     method = method.strip().lower()
     norm = _norm(norm)
-    split = _check_split(split)
+    split = check_split(split)
     if not isinstance(lower, bool):
         raise ValueError(f"lower must be True or False, got {lower!r}")
-    lower_options = dict(options.pop("lower_options", None) or {})
+    lower_options = method_options.pop("lower_options", None)
+    if lower_options is not None and not isinstance(lower_options, dict):
+        raise ValueError(f"lower_options must be a dict of gradient_lower_bound keywords, got {lower_options!r}")
+    lower_options = dict(lower_options or {})
+    legacy = method_options.pop("solve_options", None)
 
     residual = type(net).__name__ == "ResidualNetwork"
     if residual:
@@ -104,22 +125,23 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
             if backend not in ("auto", "torch"):
                 raise ValueError(f"{method} runs its own first-order solver in torch: backend must be 'auto' "
                                  f"or 'torch' (pick the device with device='cpu'|'cuda'|'auto'), got {backend!r}")
-            unknown = sorted(set(options) - set(_FIRST_ORDER_OPTIONS) - {"lower_options"})
+            unknown = sorted(set(method_options) - set(_FIRST_ORDER_OPTIONS))
             if unknown:
                 raise ValueError(f"unknown option(s) {', '.join(unknown)} for {method}; "
                                  f"it takes {', '.join(_FIRST_ORDER_OPTIONS)}")
-            fo_opts = {k: options.pop(k) for k in _FIRST_ORDER_OPTIONS if k in options}
-            result = lipsdp_first_order(net, time_limit=time_limit, **fo_opts)
-            return _finish(result, net, norm, lower, lower_options, t0)
-        lip_opts = {k: options.pop(k) for k in _LIPSDP_OPTIONS if k in options}
+            if options or legacy:
+                raise ValueError(f"options apply to Model.solve; {method} runs its own solver and takes "
+                                 f"{', '.join(_FIRST_ORDER_OPTIONS)} as keywords")
+            result = lipsdp_first_order(net, time_limit=deadline, **method_options)
+            return _finish(result, net, norm, lower, lower_options, t0, deadline)
+        lip_opts = {k: method_options.pop(k) for k in _LIPSDP_OPTIONS if k in method_options}
         if method != "lipsdp-network-rand" and "n_pairs" in lip_opts:
             raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
         if method not in CHORDAL_METHODS and "form" in lip_opts:
             raise ValueError("form applies to method='lipsdp-neuron-chordal' only")
-        solve_options = dict(options.pop("solve_options", None) or {})
-        solve_options.update(options)
-        result = lipsdp_bound(net, method, backend=backend, split=split, time_limit=time_limit,
-                              solve_options=solve_options, **lip_opts)
+        solve_opts = _merge_options(options, legacy, method_options)
+        result = lipsdp_bound(net, method, backend=backend, split=split, time_limit=deadline,
+                              options=solve_opts, **lip_opts)
     elif method == "lipsdp-nsr":
         if split is not None:
             raise ValueError("split applies to the LipSDP methods (lipsdp-neuron/-layer/-network) only")
@@ -129,10 +151,13 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
             raise ValueError(f"method 'lipsdp-nsr' needs problems.lipschitz.grouped ({exc}); "
                              f"the LipSDP methods ({', '.join(LIPSDP_METHODS)}) cover slope-restricted "
                              "activations in l2") from exc
-        result = grouped_bound(net, norm=norm, backend=backend, time_limit=time_limit, **options)
+        nsr_opts = {k: method_options.pop(k) for k in _NSR_OPTIONS if k in method_options}
+        solve_opts = _merge_options(options, legacy, method_options)
+        result = grouped_bound(net, norm=norm, backend=backend, time_limit=deadline, options=solve_opts, **nsr_opts)
     else:  # naive
-        if options:
-            raise ValueError(f"method 'naive' takes no options, got {', '.join(sorted(options))}")
+        if method_options or options or legacy:
+            given = sorted(method_options) + (["options"] if options else []) + (["solve_options"] if legacy else [])
+            raise ValueError(f"method 'naive' takes no options, got {', '.join(given)}")
         if norm == "linf" and any(a.name == "householder" for a in net.activations):
             raise ValueError("no naive l_inf bound for Householder layers (a reflection is not "
                              "l_inf-nonexpansive); use method='lipsdp-nsr'")
@@ -140,17 +165,30 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
         result = LipschitzBound(value=value, method="naive", norm=norm, naive=value,
                                 path="product of layer operator norms x largest activation slopes")
 
-    return _finish(result, net, norm, lower, lower_options, t0)
+    return _finish(result, net, norm, lower, lower_options, t0, deadline)
 
 
 def _finish(result: LipschitzBound, net: Any, norm: str, lower: bool, lower_options: dict,
-            t0: float) -> LipschitzBound:
-    """Attach the naive bound and the gradient lower bound, and the total time."""
+            t0: float, deadline: Deadline) -> LipschitzBound:
+    """Attach the naive bound and the gradient lower bound (cut short by the deadline, skipped
+    once it has passed), and the total time."""
     naive = result.naive
     if naive is None and isinstance(net, Network) and not (
             norm == "linf" and any(a.name == "householder" for a in net.activations)):
         naive = net.naive_bound(norm)
     low = result.lower
+    stages = dict(result.stage_times)
+    limit = result.limit_reached
+    path = result.path
     if lower and low is None and isinstance(net, Network):
-        low = _lower(net, norm, lower_options)
-    return dataclasses.replace(result, lower=low, naive=naive, time=time.perf_counter() - t0)
+        if deadline.expired():
+            limit = limit or "time_limit"
+            path += "; gradient lower bound skipped (time limit)"
+        else:
+            t1 = time.perf_counter()
+            low = _lower(net, norm, lower_options, deadline)
+            stages["lower"] = time.perf_counter() - t1
+            if deadline.expired():
+                limit = limit or "time_limit"
+    return dataclasses.replace(result, lower=low, naive=naive, time=time.perf_counter() - t0,
+                               stage_times=stages, limit_reached=limit, path=path)

@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
@@ -57,7 +58,7 @@ from .bound import LMICertificate
 EPS = np.finfo(float).eps
 #: solve options of the LipSDP solves: their bound is certified here from the multipliers
 #: (certify_lipsdp and the grouped certificate), so optlib's re-solves of a first-order answer
-#: at tighter tolerances would only cost time; solve_options={"refine": True} asks for them
+#: at tighter tolerances would only cost time; options={"refine": True} asks for them
 OWN_CERTIFICATE = {"refine": False}
 
 
@@ -347,3 +348,25 @@ def anchor_multipliers(weights: Sequence[np.ndarray], alpha: np.ndarray, beta: n
         tau[k - 1] = max(top, 1e-3 * scale)
         S_next = R - 2.0 * tau[k - 1] * np.eye(R.shape[0])
     return np.repeat(tau, hidden)
+
+
+def certify_solution(net: Any, Wc: list[np.ndarray], compressed: bool, N: int, alpha: np.ndarray,
+                     beta: np.ndarray, lam_val: np.ndarray, rho_val: float, pairs: Any, zeta_val: Any,
+                     hidden: list[int], dense_limit: int, repair: bool) -> tuple[LMICertificate, dict[str, Any]]:
+    """Certify a solver's (rho, lambda[, zeta]) on the full LipSDP-Neuron LMI M(rho, lambda) <= 0
+    (original weights of `net` when n_0 + N <= dense_limit, else the compressed ones `Wc`) and
+    split the certified multipliers per hidden layer."""
+    cert_W = list(net.weights) if (net.dims[0] + N <= dense_limit) else Wc
+    cert, mult = certify_lipsdp(cert_W, alpha, beta, lam_val, rho_val, pairs, zeta_val,
+                                dense_limit=dense_limit, repair=repair)
+    if cert_W is Wc and compressed:
+        cert = LMICertificate(cert.verified, cert.max_eigenvalues, cert.repaired, cert.rho_solver,
+                              cert.rho_certified, cert.rho_increase,
+                              cert.message + "; checked on the compressed LMI (U S in place of W_0)")
+    offs = np.concatenate([[0], np.cumsum(hidden)])
+    multipliers: dict[str, Any] = {"rho": mult["rho"],
+                                   "lambda": [mult["lambda"][offs[k]:offs[k + 1]] for k in range(len(hidden))]}
+    if zeta_val is not None:
+        multipliers["zeta"] = mult["zeta"]
+        multipliers["pairs"] = pairs
+    return cert, multipliers

@@ -27,7 +27,8 @@ diagonal block (fewer variables and no equality rows; the same optimum).
 The Z_k / S_k are only the solver's decomposition. The answer is certified exactly as
 for lipsdp-neuron: `certify_lmi.certify_lipsdp` rebuilds the full M(rho, lambda) from the
 returned rho and lambda (mapped back to the original weights), checks lambda_max(M)
-(dense eigvalsh up to `dense_limit`, a sparse LDL^T test above) and repairs rho if needed.
+(dense eigvalsh up to `dense_limit`, a sparse LDL^T test above) and repairs rho if needed;
+the answer's `bound` is optlib's certified dual bound on rho*, mapped back (`bound.py`).
 """
 from __future__ import annotations
 
@@ -38,15 +39,16 @@ import numpy as np
 import scipy.sparse as sp
 
 import optlib
+from optlib import Deadline
 from optlib.cones import svec_indices
 from optlib.constraints import LinearConstraint, PSDConstraint
 from optlib.expressions import Expression
 
-from .bound import LipschitzBound
-from .certify_lmi import OWN_CERTIFICATE
-from .lipsdp import (_neuron_matrices, _spectral_part, _unscale, certified_bound, certify_solution, compress_input,
-                     neuron_slopes, unsolved_bound)
+from .bound import LipschitzBound, certified_bound, naive_part, sdp_lower_bound, spectral_part, unsolved_bound
+from .certify_lmi import OWN_CERTIFICATE, certify_solution
+from .lipsdp_matrices import compress_input, neuron_matrices, neuron_slopes, rho_scale, scale_weights, unscale
 from .network import Network
+from .options import merge_solve_options as _merge_options
 
 METHOD = "lipsdp-neuron-chordal"
 FORMS = ("explicit", "split")
@@ -72,7 +74,7 @@ def _entry_coefficients(Ws: list[np.ndarray], alpha: np.ndarray, beta: np.ndarra
     n0 = Ws[0].shape[1]
     N = alpha.size
     last = Ws[-1].shape[1]
-    Fn = _neuron_matrices(Ws, alpha, beta)
+    Fn = neuron_matrices(Ws, alpha, beta)
     rows, cols, vals = [], [], []
     for j, F in enumerate(Fn):
         F = F.tocoo()
@@ -161,36 +163,44 @@ def _embed(mk: int, start: int, size: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(size), (start + np.arange(size), np.arange(size))), shape=(mk, size))
 
 
-def lipsdp_chordal(net: Network, backend: str = "auto", time_limit: float | None = None,
+def lipsdp_chordal(net: Network, backend: str = "auto", time_limit: float | Deadline | None = None,
                    compress: bool = True, normalize: bool = True, dense_limit: int = 4000,
-                   repair: bool = True, form: str = "explicit",
+                   repair: bool = True, form: str = "explicit", options: dict | None = None,
                    solve_options: dict | None = None) -> LipschitzBound:
-    """Chordal LipSDP-Neuron on one (sub)network, certified on the full M; see the module docstring."""
+    """Chordal LipSDP-Neuron on one (sub)network, certified on the full M; see the module
+    docstring. `options` go to Model.solve (`solve_options` is its deprecated name)."""
     t0 = time.perf_counter()
+    options = _merge_options(options, solve_options, where="lipsdp_chordal")
     if form not in FORMS:
         raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     if len(net.weights) == 1:
-        return _spectral_part(net.weights[0], t0)
+        return spectral_part(net.weights[0], t0)
+    deadline = Deadline.of(time_limit)
     alpha, beta = neuron_slopes(net)
     Wc, compressed = compress_input(net.weights) if compress else ([np.asarray(W, float) for W in net.weights], False)
-    norms = np.array([float(np.linalg.norm(W, 2)) for W in Wc]) if normalize else np.ones(len(Wc))
-    norms[norms == 0] = 1.0
-    Ws = [W / c for W, c in zip(Wc, norms)]
+    Ws, norms = scale_weights(Wc, normalize)
     hidden = list(net.hidden)
     N = alpha.size
 
     m, rho, lam, info = build_chordal_model(Ws, alpha, beta, hidden, form)
     t_build = time.perf_counter() - t0
-    res = m.solve(backend=backend, time_limit=time_limit, **{**OWN_CERTIFICATE, **(solve_options or {})})
+    if deadline.expired():
+        return naive_part(net, METHOD, "time limit reached before the solve", t0, limit_reached="time_limit")
+    t1 = time.perf_counter()
+    res = m.solve(backend=backend, time_limit=deadline.left(), **{**OWN_CERTIFICATE, **options})
+    t_solve = time.perf_counter() - t1
+    bound = sdp_lower_bound(res, rho_scale(norms))
     path = (f"chordal LipSDP-Neuron ({form}; cliques of order {info['cliques']}, full order {info['order']}, "
             f"{info['band_entries']} band entries{f', input compressed {net.dims[0]}->{Ws[0].shape[1]}' if compressed else ''}) "
             f"on {res.backend.name}: {res.status.name}; build {t_build:.2f} s, solve {res.timings.solve:.2f} s")
     if res.x is None:
-        return unsolved_bound(net, METHOD, res, path, t0)
+        return unsolved_bound(net, METHOD, res, path, t0, bound=bound, stage_times={"build": t_build, "solve": t_solve})
 
     rho_val = float(res[rho])
     lam_val = np.asarray(res[lam], dtype=float).reshape(-1)
-    rho_val, lam_val, _ = _unscale(norms, hidden, rho_val, lam_val, None)
+    rho_val, lam_val, _ = unscale(norms, hidden, rho_val, lam_val, None)
+    t2 = time.perf_counter()
     cert, multipliers = certify_solution(net, Wc, compressed, N, alpha, beta, lam_val, rho_val, None, None,
                                          hidden, dense_limit, repair)
-    return certified_bound(net, METHOD, cert, multipliers, path, t0, result_=res)
+    return certified_bound(net, METHOD, cert, multipliers, path, t0, result_=res, bound=bound,
+                           stage_times={"build": t_build, "solve": t_solve, "certify": time.perf_counter() - t2})

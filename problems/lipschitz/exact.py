@@ -36,6 +36,11 @@ Domain: a box [lo, hi] (default [-1, 1]^n0). For a network without biases every 
 is a cone with apex 0, so every region meets any box that contains a neighbourhood of 0:
 the default box then gives the *global* Lipschitz constant. With biases the answer is
 the local constant over the box.
+
+Answer protocol (`optlib.Answer`): the enumeration solves max_R ||J_R|| exactly, so
+objective = bound = value, gap 0 and status OPTIMAL; `verified` re-checks the claim from the
+other side: the Jacobian of the network at the witness point (inside the maximising region)
+is computed again by back-propagation and must have the reported norm (else UNVERIFIED).
 """
 from __future__ import annotations
 
@@ -46,6 +51,9 @@ from typing import Any
 
 import numpy as np
 
+from optlib import Status
+
+from .lower import jacobian
 from .network import Network, as_network
 
 _PIECEWISE_LINEAR = ("relu", "leaky_relu", "linear")
@@ -70,6 +78,30 @@ class ExactLipschitz:
     time: float
     n_lps: int = 0
     domain: tuple[np.ndarray, np.ndarray] | None = None
+    verified: bool = True
+    status: Status = Status.OPTIMAL
+    limit_reached: str | None = None
+
+    @property
+    def objective(self) -> float:
+        return float(self.value)
+
+    @property
+    def bound(self) -> float:
+        """The enumeration is exhaustive: the bound is the value itself."""
+        return float(self.value)
+
+    @property
+    def gap(self) -> float:
+        return 0.0
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {"total": float(self.time)}
+
+    @property
+    def results(self) -> tuple:
+        return ()             # the interior LPs are not kept
 
     def __float__(self) -> float:
         return float(self.value)
@@ -285,10 +317,14 @@ def exact_lipschitz_regions(net: Any, domain: tuple[Any, Any] | None = None, nor
             best, best_i = val, i
     reg = live[best_i][0]
     _, witness = solver.solve(reg.A, reg.c)   # the centre of the largest ball in the region
+    # re-check: the network's own Jacobian at the witness has the reported norm
+    again = operator_norm(jacobian(net, witness), norm)
+    verified = bool(math.isclose(again, best, rel_tol=1e-9, abs_tol=1e-12))
     return ExactLipschitz(value=float(best), norm=norm, n_regions=len(live),
                           argmax_pattern=tuple(live[best_i][3]), witness_x=witness,
                           time=time.perf_counter() - t_start, n_lps=solver.count,
-                          domain=(lo, hi))
+                          domain=(lo, hi), verified=verified,
+                          status=Status.OPTIMAL if verified else Status.UNVERIFIED)
 
 
 __all__ = ["ExactLipschitz", "exact_lipschitz_regions", "operator_norm"]

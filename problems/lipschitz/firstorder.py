@@ -37,11 +37,12 @@ from typing import Any
 
 import numpy as np
 
+from optlib import Deadline
 from optlib.validate import check_positive
 
-from .bound import LipschitzBound
-from .certify_lmi import anchor_multipliers
-from .lipsdp import _unscale, certified_bound, certify_solution, compress_input, neuron_slopes
+from .bound import LipschitzBound, certified_bound
+from .certify_lmi import anchor_multipliers, certify_solution
+from .lipsdp_matrices import compress_input, neuron_slopes, scale_weights, unscale
 from .network import Network
 
 METHOD = "lipsdp-neuron-fo"
@@ -96,7 +97,7 @@ def least_rho(Ws: Sequence[Any], ab: Sequence[Any], sm: Sequence[Any], lam: Sequ
         return None
 
 
-def lipsdp_first_order(net: Network, time_limit: float | None = None, device: str = "auto",
+def lipsdp_first_order(net: Network, time_limit: float | Deadline | None = None, device: str = "auto",
                        max_iter: int = 10000, lr: float = 0.1, tol: float = 1e-6, patience: int = 200,
                        compress: bool = True, dense_limit: int = 4000, repair: bool = True,
                        dtype: str = "float64") -> LipschitzBound:
@@ -106,13 +107,18 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
     improved by a relative `tol` for `patience` iterations at lr / 100 (each such plateau at
     a larger step restarts from the best point with a 10x smaller step). `dtype` is the torch dtype of
     the iterations ('float64' or 'float32'); the certificate is always computed in float64.
+    `time_limit` may be an optlib.Deadline shared with the caller. The answer has no dual
+    bound (bound = -inf), so its status is FEASIBLE at best: a certified upper bound whose
+    distance to the LipSDP optimum is not proven.
     """
     t0 = time.perf_counter()
     check_positive(max_iter, "max_iter", integer=True)
     check_positive(patience, "patience", integer=True)
     check_positive(lr, "lr")
     check_positive(tol, "tol")
-    check_positive(time_limit, "time_limit", allow_none=True)
+    if not isinstance(time_limit, Deadline):
+        check_positive(time_limit, "time_limit", allow_none=True)
+    deadline = Deadline.of(time_limit)
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     dev = pick_device(device)
@@ -121,9 +127,7 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
 
     alpha, beta = neuron_slopes(net)
     Wc, compressed = compress_input(net.weights) if compress else ([np.asarray(W, float) for W in net.weights], False)
-    norms = np.array([float(np.linalg.norm(W, 2)) for W in Wc])
-    norms[norms == 0] = 1.0
-    Wn = [W / c for W, c in zip(Wc, norms)]
+    Wn, norms = scale_weights(Wc)
     hidden = list(net.hidden)
     offs = np.concatenate([[0], np.cumsum(hidden)]).astype(int)
     N = int(offs[-1])
@@ -157,7 +161,7 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
     history = [f]
     stop, it, since_best, halvings, lr_drops = "max_iter", 0, 0, 0, 0
     for it in range(1, max_iter + 1):
-        if time_limit is not None and time.perf_counter() - t0 >= time_limit:
+        if deadline.expired():
             stop = "time_limit"
             break
         m = b1 * m + (1 - b1) * g
@@ -190,18 +194,20 @@ def lipsdp_first_order(net: Network, time_limit: float | None = None, device: st
     lam_best = np.exp(best_theta.detach().cpu().numpy().astype(float))
     # rho*(lambda) makes M(rho*, lambda) singular; hand over a point 1e-6 (relative) inside
     # so that the certificate's strict test passes without a repair loop
-    rho_val, lam_val, _ = _unscale(norms, hidden, float(best_f) * (1.0 + 1e-6), lam_best, None)
+    rho_val, lam_val, _ = unscale(norms, hidden, float(best_f) * (1.0 + 1e-6), lam_best, None)
     t_cert = time.perf_counter()
     cert, multipliers = certify_solution(net, Wc, compressed, N, alpha, beta, lam_val, rho_val, None, None,
                                          hidden, dense_limit, repair)
     t_cert = time.perf_counter() - t_cert
     stopped = {"max_iter": f"stopped at max_iter={max_iter} (not converged: a valid bound above the LipSDP optimum)",
-               "time_limit": f"stopped at the time limit {time_limit:g} s (a valid bound above the LipSDP optimum)"
-               if time_limit is not None else "",
+               "time_limit": f"stopped at the time limit {deadline.time_limit:g} s (a valid bound above the "
+                             "LipSDP optimum)" if deadline.limited else "",
                "converged": f"converged (no relative improvement > {tol:g} in {patience} iterations at lr/100)",
                "no feasible step": "stopped: no feasible step after 40 halvings"}[stop]
     path = (f"first-order LipSDP-Neuron (Adam on log multipliers, Schur recursion over {len(hidden)} hidden "
             f"layers, {dtype} on {dev}{f', input compressed {net.dims[0]}->{Wc[0].shape[1]}' if compressed else ''}): "
             f"{it} iterations, {halvings} step halvings, {stopped}; {t_solve:.2f} s, certificate {t_cert:.2f} s")
     multipliers["history"] = np.sqrt(np.maximum(np.array(history), 0.0) * float(np.prod(norms) ** 2))
-    return certified_bound(net, METHOD, cert, multipliers, path, t0)
+    limit = {"time_limit": "time_limit", "max_iter": "iteration_limit"}.get(stop)
+    return certified_bound(net, METHOD, cert, multipliers, path, t0, limit_reached=limit,
+                           stage_times={"solve": t_solve, "certify": t_cert})

@@ -30,7 +30,9 @@ storage matrix (a chordal split of LipSDP's matrix, so the same value for an all
 Certificate: every LMI is rebuilt in numpy from the returned multipliers and checked by
 eigenvalues; if one is violated the multipliers are repaired backwards (each step adds a
 multiple of I to its incoming storage matrix, bounded with operator norms) ending with an
-increase of rho, and everything is checked again. `value` is always a rigorous bound.
+increase of rho, and everything is checked again. `value` is always a rigorous bound. The
+answer's `bound` is optlib's certified dual bound on the SDP's rho (sqrt for l2), a lower
+bound on this formulation's optimum (`bound.py` gives the answer protocol).
 """
 from __future__ import annotations
 
@@ -43,10 +45,12 @@ import numpy as np
 import scipy.sparse as sp
 
 import optlib
+from optlib import Deadline, Status
 
-from .bound import LipschitzBound, LMICertificate
+from .bound import LipschitzBound, LMICertificate, sdp_lower_bound
 from .certify_lmi import OWN_CERTIFICATE
 from .network import Activation, Network, as_matrix, make_activation
+from .options import merge_solve_options as _merge_options
 
 _SORT = ("groupsort", "maxmin")
 _NORMS = {"l2": "l2", "2": "l2", "linf": "linf", "inf": "linf", "l_inf": "linf", "l-inf": "linf",
@@ -583,7 +587,8 @@ def _norm_name(norm: Any) -> str:
 
 
 def _solve_one(steps: list[_Step], C: np.ndarray, norm: str, row: int | None, backend: str,
-               time_limit: float | None, options: dict) -> tuple[float, LMICertificate, dict, Any]:
+               time_limit: float | None, options: dict) -> tuple[float, LMICertificate, dict, Any, float]:
+    """(value, certificate, multipliers, optlib Result, lower bound on the SDP's optimal value)."""
     n0 = steps[0].n_in if steps else C.shape[1]
     m = optlib.Model("lipsdp_nsr")
     head, mults = _variables(m, steps, n0, norm)
@@ -606,27 +611,31 @@ def _solve_one(steps: list[_Step], C: np.ndarray, norm: str, row: int | None, ba
     value = math.sqrt(rho_cert) if norm == "l2" else rho_cert
     value = float(np.nextafter(value, np.inf))
     multipliers = {"rho": rho_cert, **{k: v for k, v in h.items() if k != "rho"}, "steps": ms}
-    return value, cert, multipliers, res
+    return value, cert, multipliers, res, sdp_lower_bound(res, sqrt=(norm == "l2"))
 
 
 def grouped_bound(net: Network | ResidualNetwork, norm: str = "l2", backend: str = "auto",
-                  time_limit: float | None = None, *, output: int | None = None,
-                  **options: Any) -> LipschitzBound:
+                  time_limit: float | Deadline | None = None, *, output: int | None = None,
+                  options: dict | None = None, **solve_kw: Any) -> LipschitzBound:
     """Certified Lipschitz upper bound of a GroupSort / MaxMin / Householder network (also
     residual, also mixed with slope-restricted layers) in l2 or l_inf (LipSDP-NSR).
 
     `net` is a Network (x_{k+1} = phi_k(W_k x_k), f = W_l x_l) or a ResidualNetwork. For
     norm='linf' the bound is on |f_i(x) - f_i(y)| / ||x - y||_inf for each output row i
     (one SDP each) and the maximum over rows is returned (a bound on the linf -> linf
-    constant); `output=i` bounds row i only. Extra keyword options go to Model.solve.
-    The value is always rigorous: the LMIs are re-checked in numpy and repaired if needed;
-    if even that fails the product-of-norms bound is returned, labelled as such.
+    constant); `output=i` bounds row i only. `options` go to Model.solve (backend options as
+    loose keywords are deprecated). The value is always rigorous: the LMIs are re-checked in
+    numpy and repaired if needed; if even that fails the product-of-norms bound is returned,
+    labelled as such. With a time limit (a number or an optlib.Deadline) the rows share what
+    is left equally; a row reached after the limit gets its product of norms (labelled).
 
     Cost: one LMI of size n_k per layer (residual: n + m_k). Clarabel's time grows like
     n^6 in the LMI size (about 0.6 s at width 32, 45 s at width 64 for 4 MaxMin layers);
     backend='scs' is far faster there (6.5 s at width 64) and the repair keeps it rigorous.
     """
     t0 = time.perf_counter()
+    options = _merge_options(options, None, solve_kw, where="grouped_bound")
+    deadline = Deadline.of(time_limit)
     norm = _norm_name(norm)
     if isinstance(net, Network):
         steps, C = _steps_network(net)
@@ -646,22 +655,33 @@ def grouped_bound(net: Network | ResidualNetwork, norm: str = "l2", backend: str
         C = C[int(output):int(output) + 1]
 
     parts = []
-    for row in rows:
+    for i, row in enumerate(rows):
         t1 = time.perf_counter()
-        value, cert, mult, res = _solve_one(steps, C, norm, row, backend, time_limit, dict(options))
+        where = "chain" if row is None else f"chain, output {row}"
         naive = _naive(steps, C, norm, row)
+        if deadline.expired():
+            why = "time limit reached before this output row"
+            cert = LMICertificate(False, (), False, None, None, 0.0, why)
+            parts.append(LipschitzBound(value=naive, method=f"lipsdp-nsr ({why}: product of norms)", norm=norm,
+                                        naive=naive, certificate=cert, path=f"{where}; {why}",
+                                        status=Status.NO_SOLUTION, limit_reached="time_limit",
+                                        time=time.perf_counter() - t1))
+            continue
+        share = deadline.left(fraction=1.0 / (len(rows) - i))
+        value, cert, mult, res, low = _solve_one(steps, C, norm, row, backend, share, dict(options))
         method = "lipsdp-nsr"
         if not cert.verified:
             value, method = naive, "lipsdp-nsr (LMIs not verified: product of norms)"
         parts.append(LipschitzBound(value=value, method=method, norm=norm, naive=naive,
-                                    certificate=cert, multipliers=mult, result_=res,
-                                    path="chain" if row is None else f"chain, output {row}",
-                                    time=time.perf_counter() - t1))
+                                    certificate=cert, multipliers=mult, result_=res, bound=low,
+                                    path=where, time=time.perf_counter() - t1))
     if len(parts) == 1:
         b = parts[0]
         return LipschitzBound(value=b.value, method=b.method, norm=norm, naive=b.naive,
                               certificate=b.certificate, multipliers=b.multipliers,
-                              result_=b.result_, path=b.path, time=time.perf_counter() - t0)
+                              result_=b.result_, path=b.path, time=time.perf_counter() - t0,
+                              bound=b.bound, status=b.status, limit_reached=b.limit_reached,
+                              stage_times={"solve": b.time})
     worst = max(parts, key=lambda p: p.value)
     wc = worst.certificate
     cert = LMICertificate(
@@ -670,8 +690,13 @@ def grouped_bound(net: Network | ResidualNetwork, norm: str = "l2", backend: str
         repaired=any(p.certificate.repaired for p in parts),
         rho_solver=wc.rho_solver, rho_certified=wc.rho_certified, rho_increase=wc.rho_increase,
         message=f"max over {len(parts)} output rows (row {parts.index(worst)})")
+    # max over rows of lower bounds <= max over rows of the optima
+    bound = max((p.bound for p in parts), default=-math.inf)
+    failed = [p.status for p in parts if not p.status.has_solution]
     return LipschitzBound(value=worst.value, method="lipsdp-nsr", norm=norm,
                           naive=max(p.naive for p in parts), certificate=cert,
                           multipliers={"rows": [p.multipliers for p in parts]},
                           result_=worst.result_, path="chain, max over output rows",
-                          time=time.perf_counter() - t0, parts=tuple(parts))
+                          time=time.perf_counter() - t0, parts=tuple(parts), bound=bound,
+                          status=failed[0] if failed else None,
+                          stage_times={"solve": sum(p.time for p in parts)})
