@@ -6,6 +6,7 @@ Deng, Bello, Aragam, Ravikumar, "Optimizing NOTEARS Objectives via Topological S
 baseline is dynamic programming over subsets (Silander & Myllymaki, UAI 2006).
 """
 from . import metrics
+from ._contract import DAGAnswer
 from .exact import ExactDAG
 from .metrics import count_accuracy, is_dag, to_digraph
 from .notears import NOTEARS
@@ -13,5 +14,5 @@ from .score import l2_score, logistic_score, score
 from .simulate import simulate, simulate_dag, simulate_sem, simulate_weights
 from .topo import TOPO
 
-__all__ = ["NOTEARS", "TOPO", "ExactDAG", "count_accuracy", "is_dag", "l2_score", "logistic_score", "metrics",
-           "score", "simulate", "simulate_dag", "simulate_sem", "simulate_weights", "to_digraph"]
+__all__ = ["DAGAnswer", "NOTEARS", "TOPO", "ExactDAG", "count_accuracy", "is_dag", "l2_score", "logistic_score",
+           "metrics", "score", "simulate", "simulate_dag", "simulate_sem", "simulate_weights", "to_digraph"]

@@ -7,25 +7,39 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 LOSSES = ("l2", "logistic")
 
 
-def check_data(X: Any, name: str = "X") -> np.ndarray:
-    """X as a float (n, d) array; ValueError for NaN/inf, n < 2 or d < 2."""
+def check_data(X: Any, name: str = "X", min_samples: int = 2, min_features: int = 2) -> np.ndarray:
+    """X as a float (n, d) array. TypeError for sparse or non-numeric input; ValueError for complex
+    data, NaN/inf, n < 2 or d < 2 (the messages also use scikit-learn's wording)."""
     if X is None:
         raise TypeError(f"{name} must be a 2-d numeric array, got None")
+    if sp.issparse(X):
+        raise TypeError(f"{name} is a scipy sparse matrix: sparse input is not supported, pass a dense array "
+                        f"({name}.toarray())")
     try:
-        arr = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 2-d numeric array, got {type(X).__name__}") from None
+        raw = np.asarray(X)
+        if np.iscomplexobj(raw):
+            raise ValueError(f"Complex data not supported: {name} has complex entries (pass its real part "
+                             "explicitly if that is meant)")
+        arr = raw.astype(float)
+    except (TypeError, ValueError) as err:
+        if str(err).startswith("Complex data"):
+            raise
+        raise TypeError(f"{name} must be a 2-d numeric array, got {type(X).__name__} ({err})") from None
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-d (n samples x d variables), got shape {arr.shape}")
     n, d = arr.shape
-    if n < 2:
-        raise ValueError(f"{name} must have at least 2 rows (samples), got n={n}")
-    if d < 2:
-        raise ValueError(f"{name} must have at least 2 columns (variables), got d={d}")
+    if n < min_samples:
+        raise ValueError(f"{name} must have at least {min_samples} rows (samples): found array with {n} sample(s) "
+                         f"(shape={arr.shape}) while a minimum of {min_samples} is required (n_samples={n})")
+    if d < min_features:
+        raise ValueError(f"{name} must have at least {min_features} columns (variables): found array with {d} "
+                         f"feature(s) (shape={arr.shape}) while a minimum of {min_features} is required "
+                         f"(n_features={d})")
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")

@@ -7,8 +7,10 @@ l2:       min_w 1/(2n) ||x_j - X_P w||^2 + lambda1 ||w||_1, sign constraints w_k
 logistic: min_w 1/n sum log(1 + e^{X_P w}) - x_j'X_P w + lambda1 ||w||_1 by L-BFGS-B on
           w = p - q, p, q >= 0 (a sign fixes p = 0 or q = 0).
 A solve that ends FEASIBLE (e.g. Clarabel's reduced accuracy) is used only when optlib verified its
-certificate and the certified gap is <= GAP_TOL. Fits are cached by (node, parent set), so a
-swap only pays for the nodes it moves.
+certificate and the certified gap on node j's term of the score is <= GAP_TOL. Fits are cached
+by (node, parent set), so a swap only pays for the nodes it moves. With a `deadline`, each
+optlib solve gets the time left (at least FLOOR seconds); a solve stopped by that limit raises
+`TimeUp`, which the search catches (it then keeps its last complete order).
 """
 from __future__ import annotations
 
@@ -21,18 +23,26 @@ from .score import gram
 
 INNERS = ("auto", "lstsq", "optlib")
 GAP_TOL = 1e-6          # a FEASIBLE inner solve is accepted when its certified gap is below this
+FLOOR = 0.05            # seconds an inner solve gets even when the deadline is (nearly) spent
+
+
+class TimeUp(Exception):
+    """An inner solve was stopped by the time limit before it was solved to optimality."""
 
 
 class NodeFitter:
     """Best weights of node j on parents P and their share of the score, cached."""
 
     def __init__(self, X: np.ndarray, loss: str = "l2", lambda1: float = 0.0, signs: np.ndarray | None = None,
-                 inner: str = "auto", backend: str = "auto"):
+                 inner: str = "auto", backend: str = "auto", deadline: optlib.Deadline | None = None,
+                 options: dict | None = None):
         self.X, self.loss, self.lambda1, self.inner, self.backend = X, loss, float(lambda1), inner, backend
+        self.deadline, self.options = deadline, dict(options or {})
         self.G = gram(X)
         d = X.shape[1]
         self.signs = np.zeros((d, d)) if signs is None else signs
         self.cache: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, float]] = {}
+        self.results: dict[tuple[int, tuple[int, ...]], optlib.Result] = {}     # the optlib solves, by key
         self.n_solves = 0
 
     def fit(self, j: int, parents: tuple[int, ...]) -> tuple[np.ndarray, float]:
@@ -48,7 +58,7 @@ class NodeFitter:
         elif not P:
             out = (np.zeros(0), 0.5 * self.G[j, j])
         elif self.inner == "optlib" or self.lambda1 > 0 or np.any(self.signs[P, j] != 0):
-            out = self._optlib(j, P)
+            out, self.results[key] = self._optlib(j, P)
         else:
             out = self._lstsq(j, P)
         self.cache[key] = out
@@ -66,7 +76,7 @@ class NodeFitter:
             w = np.linalg.lstsq(Gpp, g, rcond=None)[0]
         return w, self._l2_value(j, P, w)
 
-    def _optlib(self, j: int, P: list[int]) -> tuple[np.ndarray, float]:
+    def _optlib(self, j: int, P: list[int]) -> tuple[tuple[np.ndarray, float], optlib.Result]:
         Gpp, g = self.G[np.ix_(P, P)], self.G[P, j]
         evals, evecs = np.linalg.eigh(Gpp)
         R = np.sqrt(np.clip(evals, 0.0, None))[:, None] * evecs.T          # R'R = G_PP
@@ -82,15 +92,23 @@ class NodeFitter:
             m.add(-1.0 * w <= u, name="abs_neg")
             objective = objective + self.lambda1 * u.sum()
         m.minimize(objective)
-        res = m.solve(backend=self.backend)
-        near = (res.status == optlib.Status.FEASIBLE and res.certificate is not None
-                and res.certificate.verified and res.gap is not None and res.gap <= GAP_TOL)
+        limit = None if self.deadline is None else self.deadline.left(floor=FLOOR)
+        res = m.solve(backend=self.backend, time_limit=limit, **self.options)
+        # the gap is measured on node j's term of the score (the model's objective + G_jj / 2): the
+        # model's objective alone can be near 0, where its relative gap says nothing
+        c = 0.5 * float(self.G[j, j])
+        near = (res.status == optlib.Status.FEASIBLE and res.certificate is not None and res.certificate.verified
+                and res.objective is not None
+                and optlib.relative_gap(res.objective + c, res.bound + c) <= GAP_TOL)
         if res.status != optlib.Status.OPTIMAL and not near:     # e.g. "reduced accuracy", bound certified
+            if limit is not None and (res.limit_reached == "time_limit" or self.deadline.expired()):
+                # stopped by the limit, or optlib's refining re-solve skipped for lack of time
+                raise TimeUp(f"inner problem of node {j} stopped by the time limit")
             raise RuntimeError(f"inner problem of node {j} on parents {P} ended {res.status.name} "
                                f"on backend {res.backend.name}")
         wv = np.asarray(res[w], dtype=float).ravel()
         wv = np.where(sg > 0, np.maximum(wv, 0.0), np.where(sg < 0, np.minimum(wv, 0.0), wv))
-        return wv, self._l2_value(j, P, wv)
+        return (wv, self._l2_value(j, P, wv)), res
 
     def _logistic(self, j: int, P: list[int]) -> tuple[np.ndarray, float]:
         X, y, n, k = self.X, self.X[:, j], self.X.shape[0], len(P)

@@ -4,7 +4,7 @@
 (coords: nnz x N integer array, 0-based); duplicates are summed, as in scipy's COO.
 `as_tensor` accepts a numpy array, a SparseTensor, a `(coords, values, shape)` tuple or
 any object with `.coords`, `.data` and `.shape` (pydata `sparse.COO`, scipy's n-D
-`coo_array`) and checks it (no NaN/inf, no mode of size 0, order >= 2, not all zero).
+`coo_array`) and checks it (real, no NaN/inf, no mode of size 0, order >= 2, not all zero).
 """
 from __future__ import annotations
 
@@ -74,6 +74,8 @@ def sparse_tensor(coords: Any, values: Any, shape: Any) -> SparseTensor:
     """A checked SparseTensor; `coords` is (nnz, N) or (N, nnz) (the pydata layout)."""
     shape = _check_shape(shape, "sparse tensor")
     c = np.asarray(coords)
+    if np.iscomplexobj(values):
+        raise ValueError("sparse tensor: complex values are not supported (the singular values are of real tensors)")
     v = np.asarray(values, dtype=float).ravel()
     if c.ndim != 2:
         raise ValueError(f"sparse tensor: coords must be a 2-D integer array, got {c.ndim} dimensions")
@@ -123,6 +125,9 @@ def as_tensor(tensor: Any) -> np.ndarray | SparseTensor:
             raise TypeError(f"tensor must be a numpy array or a sparse COO tensor, got {type(tensor).__name__}") from exc
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"tensor must be numeric, got dtype {arr.dtype}")
+        if np.iscomplexobj(arr):
+            raise ValueError("tensor: complex data not supported (core shapes are defined for real tensors); "
+                             "pass its real part explicitly if that is meant")
         _check_shape(arr.shape)
         arr = np.asarray(arr, dtype=float)
         if not np.all(np.isfinite(arr)):

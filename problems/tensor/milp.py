@@ -35,6 +35,8 @@ import optlib
 
 from .packing import Packing
 
+FLOOR = 0.05        # seconds a MILP gets even when the deadline is (nearly) spent
+
 
 @dataclass(frozen=True, eq=False)
 class IPSolution:
@@ -48,6 +50,7 @@ class IPSolution:
     results: tuple[Any, ...] = ()     # every sub-MILP's Result (log-split)
     message: str = ""
     time: float = 0.0
+    limit_reached: str | None = None
 
 
 def _one_hot_rows(rmax: tuple[int, ...]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -130,7 +133,7 @@ def solve_product_chain(packing: Packing, budget: int, backend: str = "auto", ti
                    and res.gap <= max(rel_gap, 1e-9) + 1e-12)
     msg = "" if consistent else "the MILP's answer did not decode to a feasible shape of matching value"
     return IPSolution(ranks if ok else None, value, float(res.bound), optimal, res, (res,), msg,
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, res.limit_reached)
 
 
 def split_grid(budget: int, eps: float) -> list[tuple[float, float]]:
@@ -144,11 +147,19 @@ def split_grid(budget: int, eps: float) -> list[tuple[float, float]]:
 
 
 def solve_log_split(packing: Packing, budget: int, eps: float = 0.5, backend: str = "auto",
-                    time_limit: float | None = None, **solve_options: Any) -> IPSolution:
-    """The paper's grid of log-linearised MILPs (module docstring); never claims optimality."""
+                    time_limit: float | None = None, deadline: optlib.Deadline | None = None,
+                    **solve_options: Any) -> IPSolution:
+    """The paper's grid of log-linearised MILPs (module docstring); never claims optimality.
+    `time_limit` (or `deadline`) bounds the whole grid: each sub-MILP gets what is left (at
+    least FLOOR seconds) and the grid stops when it has passed, keeping the best shape so far."""
     if not (isinstance(eps, (int, float)) and 0 < eps):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
     t0 = time.perf_counter()
+    if deadline is None:
+        deadline = optlib.Deadline(time_limit)
+    elif time_limit is not None:
+        deadline = deadline.sub(time_limit)
+    limit = None
     rmax = tuple(packing.shape)
     A1, mode, rank = _one_hot_rows(rmax)
     value = np.array([packing.prefix[n][r] for n, r in zip(mode, rank)])
@@ -156,20 +167,25 @@ def solve_log_split(packing: Packing, budget: int, eps: float = 0.5, backend: st
     logs = np.log(rank.astype(float))
     best = tuple([1] * packing.ndim)
     results = []
-    for q_core, q_factor in split_grid(budget, eps):
-        if q_core < 1 or q_factor < sum(packing.shape):
-            continue
+    grid = [(qc, qf) for qc, qf in split_grid(budget, eps) if qc >= 1 and qf >= sum(packing.shape)]
+    for q_core, q_factor in grid:
+        if deadline.expired():
+            limit = "time_limit"
+            break
         m = optlib.Model("tucker-core-shape-log-split")
         x = m.boolean(mode.size, name="x")
         m.add(A1 @ x == 1, name="one_rank_per_mode")
         m.add(logs @ x <= math.log(q_core), name="core")
         m.add(cost @ x <= q_factor, name="factors")
         m.maximize(value @ x)
-        res = m.solve(backend=backend, time_limit=time_limit, **solve_options)
+        res = m.solve(backend=backend, time_limit=deadline.left(floor=FLOOR), **solve_options)
+        if res.limit_reached == "time_limit":
+            limit = "time_limit"
         results.append(res)
         ranks = _decode(res, x, mode, rank, packing.ndim)
         if _verified_shape(packing, ranks, budget) and packing.value(ranks) > packing.value(best):
             best = ranks
+    done = f"{len(results)} of {len(grid)} sub-MILPs" if limit else f"{len(results)} sub-MILPs"
     return IPSolution(best, packing.value(best), math.inf, False, None, tuple(results),
-                      f"{len(results)} sub-MILPs on the (1+{eps})^k split grid; not a proof of optimality",
-                      time.perf_counter() - t0)
+                      f"{done} on the (1+{eps})^k split grid; not a proof of optimality",
+                      time.perf_counter() - t0, limit)

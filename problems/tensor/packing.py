@@ -24,6 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from optlib import Deadline
+
+
+class Expired(Exception):
+    """The time limit passed before the dynamic programme or the enumeration finished."""
+
 
 @dataclass(frozen=True, eq=False)
 class Packing:
@@ -143,8 +149,10 @@ class DPStates:
         return tuple(ranks), self.packing.value(ranks)
 
 
-def exact_states(packing: Packing, budget_max: int, grid_limit: int = 4 * 10 ** 6) -> DPStates:
-    """Run the DP once for every budget <= budget_max (see the module docstring)."""
+def exact_states(packing: Packing, budget_max: int, grid_limit: int = 4 * 10 ** 6,
+                 deadline: Deadline | None = None) -> DPStates:
+    """Run the DP once for every budget <= budget_max (see the module docstring); `Expired` when
+    `deadline` passes between two modes."""
     t0 = time.perf_counter()
     cap = min(budget_max, packing.full_size)
     if cap > 2 ** 62 // (max(packing.shape) + 1):
@@ -158,6 +166,8 @@ def exact_states(packing: Packing, budget_max: int, grid_limit: int = 4 * 10 ** 
     rest = sum(packing.shape)
     layers, counts, candidates = [], [], 0
     for mode in order[:-1]:
+        if deadline is not None and deadline.expired():
+            raise Expired(f"the time limit passed in the DP after {len(layers)} of {len(order) - 1} modes")
         c = packing.shape[mode]
         rest -= c
         r = np.arange(1, rmax[mode] + 1, dtype=np.int64)
@@ -176,13 +186,17 @@ def exact_states(packing: Packing, budget_max: int, grid_limit: int = 4 * 10 ** 
 
 
 # -- brute force ------------------------------------------------------------------------
-def brute_force(packing: Packing, budget: int, max_shapes: int = 2 * 10 ** 7) -> tuple[tuple[int, ...], float, int]:
-    """Enumerate every feasible core shape; returns (best shape, value, number of shapes)."""
+def brute_force(packing: Packing, budget: int, max_shapes: int = 2 * 10 ** 7,
+                deadline: Deadline | None = None) -> tuple[tuple[int, ...], float, int]:
+    """Enumerate every feasible core shape; returns (best shape, value, number of shapes);
+    `Expired` when `deadline` passes between two modes."""
     rest = sum(packing.shape)
     ranks = np.ones((1, 0), dtype=np.int64)
     p = np.ones(1, dtype=np.int64)
     l = np.zeros(1, dtype=np.int64)
     for n, c in enumerate(packing.shape):
+        if deadline is not None and deadline.expired():
+            raise Expired(f"the time limit passed in the enumeration after {n} of {packing.ndim} modes")
         rest -= c
         r = np.arange(1, c + 1, dtype=np.int64)
         P, L = np.multiply.outer(p, r), l[:, None] + c * r[None, :]

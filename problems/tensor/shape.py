@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from optlib import Status, relative_gap
 
 from .data import SparseTensor
 from .spectrum import ModeSpectra
@@ -21,6 +24,13 @@ class CoreShape:
     error, and `lower_bound` = max_n of the same per-mode sums <= the error of *any* Tucker
     decomposition of this shape, so error_bound <= N * (best possible error). `optimal` is
     True only when the packing optimum was proved (`certificate` says how).
+
+    The answer protocol (`optlib.Answer`, a maximisation): `objective` = `packed_value`,
+    `bound` as above, `gap` = optlib.relative_gap(objective, bound), `status` OPTIMAL when
+    `optimal` (and verified), else FEASIBLE (the shape fits the budget, re-checked in exact
+    integers); `verified` the shape's size and value re-checked and any MILP bound kept only
+    from a certified solve; `limit_reached` ('time_limit' when the time limit cut the search);
+    `timings` ({'total': time, ...}); `results` the optlib Results of method 'ip'.
     """
 
     shape: tuple[int, ...]
@@ -39,6 +49,31 @@ class CoreShape:
     tensor_shape: tuple[int, ...] = ()
     _tensor: Any = field(default=None, repr=False)
     _spectra: ModeSpectra | None = field(default=None, repr=False)
+    verified: bool = True
+    limit_reached: str | None = None
+    results: tuple = ()
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timings", {"total": float(self.time), **dict(self.timings)})
+        object.__setattr__(self, "results", tuple(self.results))
+
+    @property
+    def objective(self) -> float:
+        """The packed value (the answer protocol's name)."""
+        return float(self.packed_value)
+
+    @property
+    def gap(self) -> float:
+        """|packed_value - bound| / max(|packed_value|, 1e-10) (optlib.relative_gap)."""
+        return relative_gap(self.objective, float(self.bound))
+
+    @property
+    def status(self) -> Status:
+        """OPTIMAL when proved (and verified), FEASIBLE for a verified shape, else UNVERIFIED."""
+        if not self.verified:
+            return Status.UNVERIFIED
+        return Status.OPTIMAL if self.optimal else Status.FEASIBLE
 
     @property
     def compression_ratio(self) -> float:
@@ -52,7 +87,8 @@ class CoreShape:
             raise ValueError("this CoreShape holds no tensor (built without one); call core_shape(tensor, ...)")
         if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
             raise ValueError(f"n_iter must be a nonnegative integer, got {n_iter!r}")
-        return hooi(self._tensor, self.shape, self._spectra.factors, self._spectra.norm_sq, n_iter, tol)
+        return hooi(self._tensor, self.shape, self._spectra.factors, self._spectra.norm_sq, n_iter, tol,
+                    lower_bound=self.lower_bound)
 
     def summary(self) -> str:
         kind = "sparse " if isinstance(self._tensor, SparseTensor) else ""
@@ -63,6 +99,8 @@ class CoreShape:
              f"{'proved optimal' if self.optimal else 'not proved optimal'})"),
             (f"  squared relative error: >= {self.lower_bound:.6g} for any Tucker of this shape, "
              f"<= {self.error_bound:.6g} for truncated HOSVD"),
+            f"  status {self.status.name}, gap {self.gap:.3g}"
+            + (f", limit reached: {self.limit_reached}" if self.limit_reached else ""),
             f"  time {self.time:.4g} s",
         ]
         if self.message:

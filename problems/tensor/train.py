@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from optlib import Status, relative_gap
+
 from .data import SparseTensor, as_tensor
 from .packing import _prune, check_budget
 from .spectrum import _eig_desc
@@ -123,7 +125,11 @@ def tt_svd(X: np.ndarray, ranks: tuple[int, ...]) -> tuple[list[np.ndarray], flo
 @dataclass(frozen=True, eq=False)
 class TrainShape:
     """TT ranks R_1..R_{N-1} with `size` <= `budget`; bounds on the squared relative error as
-    for `CoreShape` (`error_bound` >= TT-SVD's error, `lower_bound` <= any TT's error)."""
+    for `CoreShape` (`error_bound` >= TT-SVD's error, `lower_bound` <= any TT's error).
+
+    The answer protocol (`optlib.Answer`, a maximisation of the packed value): `objective` =
+    `packed_value`, `bound` = the same value when `optimal` (the DP and the enumeration are
+    exact), `status` OPTIMAL when `optimal` and the size re-check passed (`verified`)."""
 
     ranks: tuple[int, ...]
     budget: int
@@ -136,6 +142,37 @@ class TrainShape:
     examined: int = 0
     time: float = 0.0
     _tensor: Any = None
+    limit_reached: str | None = None
+
+    @property
+    def objective(self) -> float:
+        return float(self.packed_value)
+
+    @property
+    def bound(self) -> float:
+        return float(self.packed_value) if self.optimal else math.inf
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.size <= self.budget)
+
+    @property
+    def status(self) -> Status:
+        if not self.verified:
+            return Status.UNVERIFIED
+        return Status.OPTIMAL if self.optimal else Status.FEASIBLE
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {"total": float(self.time)}
+
+    @property
+    def results(self) -> tuple:
+        return ()
 
     def fit(self) -> tuple[list[np.ndarray], float]:
         """TT-SVD cores of these ranks and their squared relative error."""

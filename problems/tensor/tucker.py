@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optlib import Deadline, Status, relative_gap
+
 from .data import SparseTensor
 
 _CHUNK_FLOATS = 4 * 10 ** 6
+ABS_TOL = 1e-12         # rre - bound below this is rounding (rre is a difference of numbers ~1)
 
 
 def _mode_dot(X: np.ndarray, M: np.ndarray, n: int) -> np.ndarray:
@@ -98,7 +101,14 @@ def _leading(Y: np.ndarray, r: int) -> np.ndarray:
 class TuckerFit:
     """A Tucker decomposition: `core`, orthonormal `factors`, the squared relative error
     `rre` = ||X - X_hat||^2/||X||^2 (as in the paper) and `relative_error` = sqrt(rre);
-    `history` holds rre after HOSVD and after each HOOI sweep."""
+    `history` holds rre after HOSVD and after each HOOI sweep.
+
+    The answer protocol (`optlib.Answer`, minimising rre over Tucker decompositions of this
+    shape): `objective` = rre, `bound` = `lower_bound` (max_n sum_{i > R_n} sigma_{n,i}^2 /
+    ||X||^2 <= the error of any decomposition of the shape; -inf when not given), `status`
+    OPTIMAL when rre meets that bound (1e-9 relative or 1e-12 absolute), else FEASIBLE (HOOI is
+    a local method); `limit_reached` 'iteration_limit' when all `n_iter` sweeps ran without the
+    improvement falling below `tol`."""
 
     core: np.ndarray
     factors: tuple[np.ndarray, ...]
@@ -106,10 +116,45 @@ class TuckerFit:
     n_iter: int
     history: tuple[float, ...] = field(default_factory=tuple)
     time: float = 0.0
+    lower_bound: float = -math.inf
+    limit_reached: str | None = None
 
     @property
     def relative_error(self) -> float:
         return math.sqrt(self.rre)
+
+    @property
+    def objective(self) -> float:
+        return float(self.rre)
+
+    @property
+    def bound(self) -> float:
+        return float(min(self.lower_bound, self.rre))
+
+    @property
+    def gap(self) -> float:
+        return relative_gap(self.objective, self.bound)
+
+    @property
+    def status(self) -> Status:
+        """OPTIMAL when rre meets the bound: gap <= 1e-9, or rre - bound <= 1e-12 (rre = 1 - ||G||^2 /
+        ||X||^2 is accurate to ~1e-15 absolute, so near 0 the relative gap is rounding alone)."""
+        done = self.gap <= 1e-9 or self.rre - self.bound <= ABS_TOL
+        return Status.OPTIMAL if done else Status.FEASIBLE
+
+    @property
+    def verified(self) -> bool:
+        """rre is computed from the core (1 - ||G||^2/||X||^2 with orthonormal factors); the bound
+        from the singular values: both re-derived here, nothing taken from a solver."""
+        return bool(np.isfinite(self.rre))
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {"total": float(self.time)}
+
+    @property
+    def results(self) -> tuple:
+        return ()
 
     def reconstruct(self) -> np.ndarray:
         X = self.core
@@ -123,14 +168,15 @@ def _rre(core: np.ndarray, norm_sq: float) -> float:
 
 
 def hooi(X: np.ndarray | SparseTensor, ranks: Sequence[int], init: Sequence[np.ndarray], norm_sq: float,
-         n_iter: int = 10, tol: float = 1e-10) -> TuckerFit:
+         n_iter: int = 10, tol: float = 1e-10, lower_bound: float = -math.inf) -> TuckerFit:
     """Truncated HOSVD from `init` (full eigenvector matrices) then up to `n_iter` HOOI sweeps,
-    stopping when a sweep lowers rre by less than `tol`."""
+    stopping when a sweep lowers rre by less than `tol`; `lower_bound` (a proven lower bound on
+    rre for this shape) is carried into the answer."""
     t0 = time.perf_counter()
     factors = [np.ascontiguousarray(V[:, :r]) for V, r in zip(init, ranks)]
     core = project(X, factors)
     history = [_rre(core, norm_sq)]
-    done = 0
+    done, settled = 0, n_iter == 0
     for _ in range(n_iter):
         for n in range(len(ranks)):
             factors[n] = _leading(project(X, factors, skip=n), ranks[n])
@@ -138,8 +184,10 @@ def hooi(X: np.ndarray | SparseTensor, ranks: Sequence[int], init: Sequence[np.n
         history.append(_rre(core, norm_sq))
         done += 1
         if history[-2] - history[-1] < tol:
+            settled = True
             break
-    return TuckerFit(core, tuple(factors), history[-1], done, tuple(history), time.perf_counter() - t0)
+    return TuckerFit(core, tuple(factors), history[-1], done, tuple(history), time.perf_counter() - t0,
+                     float(lower_bound), None if settled else "iteration_limit")
 
 
 class HosvdEnergy:
@@ -164,9 +212,11 @@ class HosvdEnergy:
         return float(np.vdot(core, core))
 
 
-def error_greedy(energy: HosvdEnergy, shape: tuple[int, ...], budget: int, size) -> tuple[int, ...]:
+def error_greedy(energy: HosvdEnergy, shape: tuple[int, ...], budget: int, size,
+                 deadline: Deadline | None = None) -> tuple[tuple[int, ...], bool]:
     """The paper's true-error greedy: from all ranks 1, raise the feasible mode whose
-    increment leaves the smallest truncated-HOSVD error (largest kept energy)."""
+    increment leaves the smallest truncated-HOSVD error (largest kept energy). Returns the
+    ranks and whether `deadline` stopped the growth early (the ranks are feasible either way)."""
     ranks = [1] * len(shape)
     while True:
         best, best_energy = -1, -math.inf
@@ -177,9 +227,11 @@ def error_greedy(energy: HosvdEnergy, shape: tuple[int, ...], budget: int, size)
             trial[n] += 1
             if size(trial) > budget:
                 continue
+            if deadline is not None and deadline.expired():
+                return tuple(ranks), True
             e = energy(trial)
             if e > best_energy:
                 best, best_energy = n, e
         if best < 0:
-            return tuple(ranks)
+            return tuple(ranks), False
         ranks[best] += 1
