@@ -84,7 +84,7 @@ def main() -> None:
                 row.update(n2ro_value=r.exact_value, n2ro_upper=r.exact_upper, n2ro_exact=r.exact,
                            n2ro_predicted=r.predicted_value, n2ro_time=r.timings["solve"],
                            n2ro_eval_time=r.timings["evaluation"], n2ro_iterations=r.iterations,
-                           n2ro_status=r.status, n2ro_rel_err=(best - r.exact_value) / best)
+                           n2ro_status=r.stop_reason, n2ro_rel_err=(best - r.exact_value) / best)
                 if args.candidates > 1:     # pure ML-CCG answer vs the exact post-step over the candidates
                     row.update(n2ro_ml_value=r.ml_exact_value, n2ro_ml_rel_err=(best - r.ml_exact_value) / best,
                                n2ro_candidates=len(r.candidates), n2ro_candidate_time=r.timings["candidates"],
@@ -96,7 +96,8 @@ def main() -> None:
             if n in args.ccg_sizes:
                 c = ccg(inst, time_limit=args.ccg_time_limit)
                 row.update(ccg_value=c.value, ccg_bound=c.bound, ccg_gap=c.gap, ccg_status=c.status.name,
-                           ccg_time=c.time, ccg_iterations=c.iterations, ccg_rel_err=(best - c.value) / best)
+                           ccg_time=c.time, ccg_iterations=c.iterations,
+                           ccg_rel_err=None if c.value is None else (best - c.value) / best)
                 if "n2ro_time" in row and c.status.name == "OPTIMAL":
                     row["ccg_over_n2ro_time"] = c.time / row["n2ro_time"]
             rows.append(row)
@@ -122,7 +123,7 @@ def main() -> None:
 
         pe = [r["paper_rel_err"] for r in rs if "paper_rel_err" in r]
         pt = [r["paper_time"] for r in rs if "paper_time" in r]
-        cs = [r for r in rs if "ccg_value" in r]
+        cs = [r for r in rs if r.get("ccg_rel_err") is not None]      # CCG runs with a solution
         ccg_cols = (f"{sum(r['ccg_status'] == 'OPTIMAL' for r in cs)}/{len(cs)} | "
                     f"{100 * statistics.median(r['ccg_rel_err'] for r in cs):.2f}% | "
                     f"{statistics.mean(r['ccg_time'] for r in cs):.1f}") if cs else "- | - | -"

@@ -37,10 +37,10 @@ def main() -> None:
         for main in args.mains:
             r = Neur2RO.pretrained("capital_budgeting", main=main).solve(inst, time_limit=args.n2ro_time_limit)
             row[main] = {"exact_value": r.exact_value, "time": r.timings["solve"], "iterations": r.iterations,
-                         "status": r.status}
+                         "status": r.stop_reason}
             gap = 100 * (c.value - r.exact_value) / abs(c.value)
             cells.append(f"{r.exact_value:.4f} ({gap:.2f} % below CCG's) / {r.timings['solve']:.1f} / "
-                         f"{r.iterations}, {r.status}")
+                         f"{r.iterations}, {r.stop_reason}")
         rows.append(row)
         print(f"| cb n={args.n} seed {seed} | {c.status.name} | {c.value:.4f} | {c.bound:.4f} | {c.time:.1f} | "
               + " | ".join(cells) + " |", flush=True)

@@ -39,7 +39,7 @@ def brute_recourse(inst, x, xi):
     best = -math.inf
     for y, r in all_plans(inst.n):
         if np.all(y <= x) and inst.c @ y + inst.t @ r <= inst.C + 1e-9:
-            best = max(best, inst.plan_value(xi, (y, r)))
+            best = max(best, inst.plan_value(x, xi, (y, r)))
     return best
 
 
@@ -202,7 +202,7 @@ def cb_brute(inst, x, grid=5):
         for y in itertools.product((0, 1), repeat=inst.n):
             y = np.array(y, dtype=float)
             if np.all(x + y <= 1) and inst.cost(xi) @ (x + y) <= inst.budget:
-                best = max(best, inst.plan_value(xi, x, y))
+                best = max(best, inst.plan_value(x, xi, y))
         vals.append(best)
     return min(vals)
 

@@ -67,8 +67,8 @@ def test_solve_returns_exactly_evaluated_x(tiny_model):
     assert res.exact and res.exact_value == pytest.approx(wc.lower, rel=1e-6)
     assert res.exact_upper >= res.exact_value - 1e-6
     assert np.isfinite(res.predicted_value) and res.iterations >= 1
-    assert set(res.timings) == {"solve", "evaluation"}
-    assert res.status in ("converged", "adversary_limit", "repeated_scenario", "iteration_limit", "time_limit")
+    assert set(res.timings) == {"solve", "evaluation", "total"}
+    assert res.stop_reason in ("converged", "adversary_limit", "repeated_scenario", "iteration_limit", "time_limit")
 
 
 def test_bad_input(tiny_model, tmp_path):
@@ -135,7 +135,7 @@ def test_dp_labels_equal_the_recourse_mip():
             val, ub, (y, r) = inst.recourse(x, xi, method="dp")
             assert val == ub == pytest.approx(v, rel=1e-9, abs=1e-6)
             assert inst.c @ y + inst.t @ r <= inst.C and np.all(r <= y) and np.all(y <= x)
-            assert inst.plan_value(xi, (y, r)) == pytest.approx(val)
+            assert inst.plan_value(x, xi, (y, r)) == pytest.approx(val)
     frac = generate_knapsack(7, seed=1)       # fractional weights: MIP per scenario
     x = np.ones(7)
     xis = frac.random_scenarios(3, rng)
@@ -243,7 +243,7 @@ def test_time_limited_run_returns_the_best_rated_visited_x(v2_model, monkeypatch
     rating = [inst.first_stage_value(x) + min(v2_model.predict(inst, x, xi) for xi in scenarios) for x in visited]
     assert np.array_equal(res.x, visited[int(np.argmax(rating))])
     assert res.predicted_value == pytest.approx(max(rating), rel=1e-9)
-    assert res.status == "time_limit"
+    assert res.stop_reason == "time_limit"
 
 
 @pytest.mark.parametrize("last_optimal", [False, True])
@@ -262,7 +262,7 @@ def test_unfinished_last_main_problem_returns_the_best_rated_visited_x(v2_model,
     res = v2_model.solve(inst, time_limit=30, evaluate=False)
     want = visited[last] if last_optimal else visited[int(np.argmax(rating))]
     assert np.array_equal(res.x, want)
-    assert res.status == "adversary_limit"
+    assert res.stop_reason == "adversary_limit"
 
 
 # -- main-problem variants: tightened big-M bounds, local search, several cuts per iteration ----------------
@@ -319,7 +319,7 @@ def test_heuristic_adversary_never_builds_the_adversary_mip(v2_model, monkeypatc
         raise AssertionError("the adversary MIP was built")
     monkeypatch.setattr(set_network, "embed_xi", no_mip)
     out = m.solve(inst, time_limit=30, eval_time_limit=30)
-    assert out.status in ("adversary_limit", "repeated_scenario", "iteration_limit") and out.exact
+    assert out.stop_reason in ("adversary_limit", "repeated_scenario", "iteration_limit") and out.exact
     with pytest.raises(ValueError, match="adversary must be"):
         Neur2RO("knapsack", adversary="exact")
 

@@ -9,10 +9,11 @@ Neur2RO, Dumouchelle et al., ICLR 2024).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
+
+import optlib
 
 
 def _flips(x: np.ndarray) -> np.ndarray:
@@ -39,11 +40,12 @@ def _swaps(x: np.ndarray, max_swaps: int, rng: np.random.Generator) -> np.ndarra
 
 def local_search(score: Callable[..., np.ndarray], starts: np.ndarray,
                  budget: tuple[np.ndarray, float] | None = None, max_swaps: int = 4000, seed: int = 0,
-                 deadline: float | None = None, max_steps: int = 1000) -> list[tuple[np.ndarray, float]]:
+                 deadline: optlib.Deadline | None = None, max_steps: int = 1000) -> list[tuple[np.ndarray, float]]:
     """The distinct local optima (x, score) of `score` (rows of a 0/1 matrix -> values) reached from the
     rows of `starts`, best first.  `score(X, threshold)` may return, for rows whose value is at most
-    `threshold`, any number <= threshold instead of the value (lazy evaluation; threshold None = exact).  Infeasible starts (a'x > b) are repaired by dropping items of largest
-    weight first."""
+    `threshold`, any number <= threshold instead of the value (lazy evaluation; threshold None = exact).
+    Infeasible starts (a'x > b) are repaired by dropping items of largest weight first.  The search stops
+    at `deadline` (an optlib.Deadline, checked after each step)."""
     rng = np.random.default_rng(seed)
     optima: dict = {}
     for x in np.atleast_2d(np.asarray(starts, dtype=float)):
@@ -68,9 +70,9 @@ def local_search(score: Callable[..., np.ndarray], starts: np.ndarray,
                 swaps = True
                 continue
             x, v, swaps = nb[k], float(vals[k]), False
-            if deadline is not None and time.perf_counter() >= deadline:
+            if deadline is not None and deadline.expired():
                 break
         optima.setdefault(x.astype(np.int8).tobytes(), (x.copy(), v))
-        if deadline is not None and time.perf_counter() >= deadline:
+        if deadline is not None and deadline.expired():
             break
     return sorted(optima.values(), key=lambda o: -o[1])

@@ -1,10 +1,13 @@
-"""Small helpers shared by the robust-optimisation models: solve a model and read a bound."""
+"""Small helpers shared by the robust-optimisation models: solve a model, check the call's arguments."""
 from __future__ import annotations
 
 import math
-import time
+from collections.abc import Mapping
+from typing import Any
 
 import optlib
+
+RESERVED_OPTIONS = ("time_limit", "deadline", "backend", "options")   # set by the methods themselves
 
 
 class TimeLimitReached(RuntimeError):
@@ -21,18 +24,41 @@ def checked_solution(res: optlib.Result, what: str) -> optlib.Result:
 
 
 def solve_mip(model: optlib.Model, backend: str, time_limit: float | None = None,
-              rel_gap: float | None = 1e-9) -> optlib.Result:
-    """Solve `model` on `backend` (single thread) and return the optlib Result unchanged."""
+              rel_gap: float | None = 1e-9, options: Mapping[str, Any] | None = None, **solve_kw: Any) -> optlib.Result:
+    """Solve `model` on `backend` (single thread unless `options` say otherwise) and return the optlib Result
+    unchanged; `options` go to `Model.solve` as keywords (backend options), a time limit is at least 0.05 s."""
     if time_limit is not None:
         time_limit = max(float(time_limit), 0.05)
-    return model.solve(backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=1)
+    kw = {"rel_gap": rel_gap, "threads": 1, **solve_kw, **(options or {})}
+    return model.solve(backend=backend, time_limit=time_limit, **kw)
 
 
-def remaining(deadline: float | None) -> float | None:
-    """Seconds left until `deadline` (a time.perf_counter() value), or None without one."""
-    if deadline is None:
-        return None
-    return max(deadline - time.perf_counter(), 0.0)
+def check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The backend options of a method as a dict (None: none); ValueError naming `options` otherwise."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
+        raise ValueError(f"options must be a dict of backend options (str keys) or None, got {options!r}")
+    bad = [k for k in options if k in RESERVED_OPTIONS]
+    if bad:
+        raise ValueError(f"options must not set {bad[0]!r}: pass it as the method's own argument")
+    return dict(options)
+
+
+def check_backend(backend: Any) -> str:
+    """A backend name ('highs', 'scip', ...); ValueError naming `backend` otherwise."""
+    if not isinstance(backend, str) or not backend:
+        raise ValueError(f"backend must be a backend name such as 'highs', got {backend!r}")
+    return backend
+
+
+def left(deadline: optlib.Deadline, cap: float | None = None, floor: float = 0.05) -> float | None:
+    """The time limit for the next solve: what `deadline` leaves (at least `floor`), at most `cap`; None
+    when neither limits it."""
+    rem = deadline.left(floor=floor)
+    if cap is None:
+        return rem
+    return max(min(cap, rem), floor) if rem is not None else cap
 
 
 def check_time_limit(time_limit: float | None, name: str = "time_limit") -> float | None:

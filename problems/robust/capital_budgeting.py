@@ -18,14 +18,14 @@ import json
 import math
 import os
 import time
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 import optlib
 
-from ._mip import TimeLimitReached, binary_vector, checked_solution, remaining, solve_mip
-from .knapsack import WorstCase
+from ._mip import TimeLimitReached, binary_vector, check_options, checked_solution, left, solve_mip
+from .protocol import WorstCase
 
 XI_DIM = 4
 
@@ -77,7 +77,7 @@ class CapitalBudgetingInstance:
     def revenue(self, xi: np.ndarray) -> np.ndarray:
         return self.r_bar * (1 + self.psi @ xi / 2)
 
-    def first_stage_value(self, x: np.ndarray) -> float:
+    def first_stage_value(self, x: Any) -> float:
         """Nothing of the revenue is independent of xi: 0 (the whole value is the recourse value)."""
         return 0.0
 
@@ -85,25 +85,30 @@ class CapitalBudgetingInstance:
         return 0.0 * x.sum()
 
     def check_x(self, x: Any) -> np.ndarray:
+        """x as a float 0/1 vector that is robustly affordable (1.5 c_bar'x <= B); ValueError otherwise."""
         arr = binary_vector(x, self.n)
         if 1.5 * self.c_bar @ arr > self.budget * (1 + 1e-9):
             raise ValueError("x is not robustly affordable: 1.5 c_bar'x exceeds the budget")
         return arr
 
     def check_xi(self, xi: Any) -> np.ndarray:
+        """xi in [-1, 1]^4 (clipped); ValueError otherwise."""
         arr = np.asarray(xi, dtype=float).ravel()
         if arr.size != XI_DIM or np.any(np.abs(arr) > 1 + 1e-9):
             raise ValueError(f"xi must lie in [-1, 1]^{XI_DIM}")
         return np.clip(arr, -1.0, 1.0)
 
-    def plan_value(self, xi: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-        return float(self.revenue(xi) @ (x + self.k * y))
+    def plan_value(self, x: Any, xi: Any, plan: Any) -> float:
+        """r(xi)'(x + k y) for the plan y (the whole revenue: nothing is fixed by the first stage alone)."""
+        x, y = np.asarray(x, dtype=float), np.asarray(plan, dtype=float)
+        return float(self.revenue(np.asarray(xi, dtype=float)) @ (x + self.k * y))
 
     # -- second stage ----------------------------------------------------------------------
-    def recourse(self, x: Any, xi: Any, backend: str = "highs",
-                 time_limit: float | None = None, rel_gap: float = 1e-7) -> tuple[float, float, np.ndarray]:
-        """Solve the recourse MIP at (x, xi): (value r(xi)'(x + k y), upper bound, y)."""
+    def recourse(self, x: Any, xi: Any, backend: str = "highs", time_limit: float | None = None,
+                 rel_gap: float = 1e-7, options: Mapping[str, Any] | None = None) -> tuple[float, float, Any]:
+        """Solve the recourse MIP at (x, xi): (value r(xi)'(x + k y), upper bound, plan y)."""
         x, xi = self.check_x(x), self.check_xi(xi)
+        options = check_options(options)
         free = np.flatnonzero(x < 0.5)
         y_full = np.zeros(self.n)
         cost, rev = self.cost(xi), self.revenue(xi)
@@ -112,22 +117,30 @@ class CapitalBudgetingInstance:
             y = m.boolean(free.size, name="y")
             m.add(cost[free] @ y <= self.budget - cost @ x, name="budget")
             m.maximize(self.k * rev[free] @ y)
-            res = checked_solution(solve_mip(m, backend, time_limit, rel_gap), "recourse MIP")
+            res = checked_solution(solve_mip(m, backend, time_limit, rel_gap, options), "recourse MIP")
             y_full[free] = np.round(res[y])
             ub = float(rev @ x + res.bound)
         else:
             ub = float(rev @ x)
-        val = self.plan_value(xi, x, y_full)
+        val = self.plan_value(x, xi, y_full)
         return val, max(ub, val), y_full
 
-    def add_scenario(self, m: optlib.Model, x: Any, xi: np.ndarray, tag: str) -> optlib.Expression:
+    def recourse_values(self, x: Any, xis: Any, backend: str = "highs", time_limit: float | None = None,
+                        rel_gap: float = 1e-7, options: Mapping[str, Any] | None = None) -> np.ndarray:
+        """Q(x, xi) for every row of `xis`: the recourse MIP per scenario (`recourse`)."""
+        xis = np.atleast_2d(np.asarray(xis, dtype=float))
+        return np.array([self.recourse(x, xi, backend, time_limit, rel_gap, options)[0] for xi in xis])
+
+    def add_scenario(self, m: Any, x: Any, xi: Any, tag: str) -> Any:
+        """Recourse copy y_tag for scenario xi: x + y <= 1, c(xi)'(x + y) <= B; value r(xi)'(x + k y)."""
         y = m.boolean(self.n, name=f"y_{tag}")
         cost, rev = self.cost(xi), self.revenue(xi)
         m.add(x + y <= 1, name=f"once_{tag}")
         m.add(cost @ x + cost @ y <= self.budget, name=f"budget_{tag}")
         return rev @ x + self.k * rev @ y
 
-    def add_first_stage(self, m: optlib.Model, x: Any) -> None:
+    def add_first_stage(self, m: Any, x: Any) -> None:
+        """Robust affordability 1.5 c_bar'x <= B."""
         m.add(1.5 * self.c_bar @ x <= self.budget, name="robust_affordable")
 
     def first_stage_budget(self) -> tuple[np.ndarray, float] | None:
@@ -135,6 +148,7 @@ class CapitalBudgetingInstance:
         return 1.5 * self.c_bar, float(self.budget)
 
     def initial_scenario(self) -> np.ndarray:
+        """The nominal scenario xi = 0."""
         return np.zeros(XI_DIM)
 
     def random_scenarios(self, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -153,19 +167,33 @@ class CapitalBudgetingInstance:
                     out[j, i], room = 1.0, room - self.c_bar[i]
         return out
 
+    def guided_first_stage(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """No guided sampling for capital budgeting: `random_first_stage` (the same draws from `rng`)."""
+        return self.random_first_stage(count, rng)
+
+    def guided_scenarios(self, x: Any, count: int, rng: np.random.Generator) -> np.ndarray:
+        """No guided sampling for capital budgeting: `random_scenarios` (the same draws from `rng`)."""
+        return self.random_scenarios(count, rng)
+
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
-                   plans: list | None = None, max_iter: int = 10_000, eps: float = 1e-6) -> WorstCase:
-        """Exact worst case of x by cutting planes; a plan counts as over budget if it exceeds B by eps*B."""
+                   plans: list | None = None, max_iter: int = 10_000,
+                   options: Mapping[str, Any] | None = None, *, eps: float = 1e-6) -> WorstCase:
+        """Exact worst case of x by cutting planes; a plan counts as over budget if it exceeds B by eps*B.
+
+        lower is the adversary MIP's bound, so -inf when the time limit came before any adversary MIP.
+        """
         x = self.check_x(x)
+        options = check_options(options)
         t0 = time.perf_counter()
-        deadline = None if time_limit is None else t0 + time_limit
+        deadline = optlib.Deadline(time_limit, start=t0)
+        results: list = []
         pool = plans if plans is not None else []
         cuts = [y for y in pool if np.all(x + y <= 1)]
         if not cuts:        # seed the cuts with the best plans at the 16 vertices of the box
             for v in itertools.product((-1.0, 1.0), repeat=XI_DIM):
                 try:
-                    y = self.recourse(x, np.array(v), backend, remaining(deadline))[2]
+                    y = self.recourse(x, np.array(v), backend, left(deadline), options=options)[2]
                 except TimeLimitReached:
                     break
                 if not any(np.array_equal(y, c) for c in cuts):
@@ -192,13 +220,14 @@ class CapitalBudgetingInstance:
                     m.add(z >= v0 + v1 @ xv - big * d[j], name=f"plan{j}")
                     m.add(c0 + c1 @ xv >= self.budget * (1 + eps) - big_c * (1 - d[j]), name=f"over{j}")
                 m.minimize(z)
-                res = solve_mip(m, backend, remaining(deadline))
+                res = solve_mip(m, backend, left(deadline), options=options)
+                results.append(res)
                 if not res.status.has_solution:
                     break
                 lower = max(lower, float(res.bound))
                 xi = np.clip(res[xv], -1.0, 1.0)
             try:
-                val, ub, y = self.recourse(x, xi, backend, remaining(deadline))
+                val, ub, y = self.recourse(x, xi, backend, left(deadline), options=options)
             except TimeLimitReached:
                 break
             if ub < upper:
@@ -208,12 +237,10 @@ class CapitalBudgetingInstance:
                 pool.append(y)
             elif val <= lower + tol * max(1.0, abs(val)):
                 break
-            if upper - lower <= tol * max(1.0, abs(upper)) or (deadline is not None and time.perf_counter() > deadline):
+            if upper - lower <= tol * max(1.0, abs(upper)) or deadline.expired():
                 break
-        if not cuts:
-            lower = upper
         return WorstCase(lower=lower, upper=upper, xi=best_xi, iterations=iters, time=time.perf_counter() - t0,
-                         exact=upper - lower <= tol * max(1.0, abs(upper)))
+                         exact=upper - lower <= tol * max(1.0, abs(upper)), results=tuple(results))
 
     # -- features for the value network ------------------------------------------------------
     def item_features(self, version: int = 1) -> np.ndarray:
@@ -226,14 +253,17 @@ class CapitalBudgetingInstance:
         """1.5 sum(r_bar): an upper bound on the recourse value, the unit of the network's target."""
         return float(max(1.5 * self.r_bar.sum(), 1e-12))
 
-    def xi_item_views(self, xi: np.ndarray) -> np.ndarray:
+    def xi_item_views(self, xi: Any) -> np.ndarray:
         """u_i = (phi_i'xi, psi_i'xi): how item i sees the scenario (n, 2)."""
+        xi = np.asarray(xi, dtype=float)
         return np.column_stack([self.phi @ xi, self.psi @ xi])
 
     def xi_item_exprs(self, xi_var: Any) -> list:
+        """u_i = (phi_i'xi, psi_i'xi) as length-2 expressions."""
         return [optlib.vstack([self.phi[i] @ xi_var, self.psi[i] @ xi_var]).reshape((2,)) for i in range(self.n)]
 
     def xi_item_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """-1 <= u_i <= 1 (phi_i, psi_i on the unit simplex, xi in the box)."""
         return -np.ones((self.n, 2)), np.ones((self.n, 2))
 
     def xi_view_matrices(self) -> np.ndarray:
@@ -244,7 +274,8 @@ class CapitalBudgetingInstance:
         """Xi as (lower, upper, budget row or None): the box [-1, 1]^4."""
         return -np.ones(XI_DIM), np.ones(XI_DIM), None
 
-    def add_xi(self, m: optlib.Model) -> Any:
+    def add_xi(self, m: Any) -> Any:
+        """xi in [-1, 1]^4."""
         return m.continuous(XI_DIM, lb=-1.0, ub=1.0, name="xi")
 
     def to_dict(self) -> dict[str, Any]:

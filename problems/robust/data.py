@@ -14,19 +14,19 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._mip import check_options
+
 
 def _collect_one(args: tuple) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    instance, n_first, n_scen, seed, backend, sampling = args
+    instance, n_first, n_scen, seed, backend, sampling, options = args
     rng = np.random.default_rng(seed)
-    guided = sampling == "guided" and hasattr(instance, "guided_first_stage")
+    guided = sampling == "guided"
     out = []
     xs = instance.guided_first_stage(n_first, rng) if guided else instance.random_first_stage(n_first, rng)
     for x in xs:
         xis = instance.guided_scenarios(x, n_scen, rng) if guided else instance.random_scenarios(n_scen, rng)
-        if hasattr(instance, "recourse_values"):     # batched (exact DP for integral knapsacks)
-            vals = instance.recourse_values(x, xis, backend=backend, rel_gap=1e-4, time_limit=20.0)
-        else:
-            vals = [instance.recourse(x, xi, backend=backend, rel_gap=1e-4, time_limit=20.0)[0] for xi in xis]
+        # batched (exact DP for integral knapsacks; the recourse MIP per scenario otherwise)
+        vals = instance.recourse_values(x, xis, backend=backend, time_limit=20.0, rel_gap=1e-4, options=options)
         out.extend((x, xi, float(v)) for xi, v in zip(xis, vals))
     return out
 
@@ -45,12 +45,13 @@ def _progress(done: int, total: int, t0: float, enabled: bool) -> None:
 
 def collect_data(instances: Sequence[Any], n_first_stage: int = 10, n_scenarios: int = 20, n_jobs: int = 1,
                  seed: int = 0, backend: str = "highs", progress: bool = True,
-                 sampling: str = "uniform") -> dict[str, Any]:
+                 sampling: str = "uniform", options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Label (instance, x, xi) samples with Q(x, xi); returns {'instances', 'samples', 'time', 'jobs'}.
 
     samples: list of (instance index, x, xi, value).  `n_jobs` processes (-1: all cores).
     `sampling`: 'uniform' (random densities and scenarios) or 'guided' (knapsack: x near greedy
-    decisions, scenarios spending Gamma on accepted items; see `KnapsackInstance.guided_first_stage`).
+    decisions, scenarios spending Gamma on accepted items; see `KnapsackInstance.guided_first_stage`;
+    capital budgeting samples uniformly either way).  `options`: backend options of the recourse MIPs.
     """
     if sampling not in ("uniform", "guided"):
         raise ValueError(f"sampling must be 'uniform' or 'guided', got {sampling!r}")
@@ -63,7 +64,9 @@ def collect_data(instances: Sequence[Any], n_first_stage: int = 10, n_scenarios:
         n_jobs = os.cpu_count() or 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    tasks = [(inst, n_first_stage, n_scenarios, seed * 100_003 + i, backend, sampling) for i, inst in enumerate(instances)]
+    options = check_options(options)
+    tasks = [(inst, n_first_stage, n_scenarios, seed * 100_003 + i, backend, sampling, options)
+             for i, inst in enumerate(instances)]
     t0 = time.perf_counter()
     results: list = []
     if n_jobs == 1:

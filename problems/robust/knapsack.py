@@ -20,13 +20,16 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 import optlib
 
-from ._mip import TimeLimitReached, binary_vector, checked_solution, remaining, solve_mip
+from ._mip import TimeLimitReached, binary_vector, check_options, checked_solution, left, solve_mip
+from .protocol import WorstCase
+
+__all__ = ["KnapsackInstance", "WorstCase", "load_knapsack", "knapsack_files", "generate_knapsack"]
 
 CORRELATIONS = ("UN", "WC", "ASC", "SC")
 FEATURE_NAMES = ("c", "p_bar", "p_hat", "f", "t", "C")
@@ -71,7 +74,7 @@ class KnapsackInstance:
         return int(self.p_bar.size)
 
     # -- values --------------------------------------------------------------------------
-    def first_stage_value(self, x: np.ndarray) -> float:
+    def first_stage_value(self, x: Any) -> float:
         """(p_bar - f)'x: the part of the profit fixed by the first stage."""
         return float((self.p_bar - self.f) @ np.asarray(x, dtype=float))
 
@@ -79,15 +82,18 @@ class KnapsackInstance:
         """(p_bar - f) @ x for an optlib variable (or an array)."""
         return (self.p_bar - self.f) @ x
 
-    def plan_value(self, xi: np.ndarray, plan: tuple[np.ndarray, np.ndarray]) -> float:
-        """Second-stage profit q(xi; y, r) = sum (f - p_hat xi) y + p_hat xi r of a recourse plan."""
+    def plan_value(self, x: Any, xi: Any, plan: Any) -> float:
+        """Second-stage profit q(xi; y, r) = sum (f - p_hat xi) y + p_hat xi r of a recourse plan (y, r) (y <= x)."""
         y, r = plan
+        xi = np.asarray(xi, dtype=float)
         return float((self.f - self.p_hat * xi) @ y + (self.p_hat * xi) @ r)
 
     def check_x(self, x: Any) -> np.ndarray:
+        """x as a float 0/1 vector of length n (every such x is a first-stage decision)."""
         return binary_vector(x, self.n)
 
     def check_xi(self, xi: Any) -> np.ndarray:
+        """xi in Xi = {xi in [0,1]^n : sum(xi) <= Gamma} (clipped to [0, 1]); ValueError otherwise."""
         arr = np.asarray(xi, dtype=float).ravel()
         if arr.size != self.n or np.any(arr < -1e-9) or np.any(arr > 1 + 1e-9) or arr.sum() > self.gamma + 1e-7:
             raise ValueError(f"xi must lie in [0,1]^{self.n} with sum(xi) <= Gamma={self.gamma}")
@@ -95,8 +101,9 @@ class KnapsackInstance:
 
     # -- second stage ----------------------------------------------------------------------
     def recourse(self, x: Any, xi: Any, backend: str = "highs", time_limit: float | None = None,
-                 rel_gap: float = 1e-7, method: str = "auto") -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
-        """Solve the recourse problem at (x, xi): (value, upper bound, (y, r)).
+                 rel_gap: float = 1e-7, options: Mapping[str, Any] | None = None, *,
+                 method: str = "auto") -> tuple[float, float, Any]:
+        """Solve the recourse problem at (x, xi): (value, upper bound, plan (y, r)).
 
         method 'mip': the recourse MIP on `backend` to `rel_gap`; 'dp': the exact dynamic programme over
         the capacity (integral weights only, value = bound); 'auto': dp when the weights are integral and
@@ -104,6 +111,7 @@ class KnapsackInstance:
         """
         if method not in ("auto", "mip", "dp"):
             raise ValueError(f"method must be 'auto', 'mip' or 'dp', got {method!r}")
+        options = check_options(options)
         x, xi = self.check_x(x), self.check_xi(xi)
         keep = np.flatnonzero(x > 0.5)
         y_full, r_full = np.zeros(self.n), np.zeros(self.n)
@@ -113,7 +121,7 @@ class KnapsackInstance:
             if not self.integral():
                 raise ValueError("method='dp' needs integral weights c, t and capacity C")
             plan = self._dp_plan(keep, xi)
-            val = self.plan_value(xi, plan)
+            val = self.plan_value(x, xi, plan)
             return val, val, plan
         m = optlib.Model("knapsack_recourse")
         y = m.boolean(keep.size, name="y")
@@ -121,11 +129,12 @@ class KnapsackInstance:
         m.add(self.c[keep] @ y + self.t[keep] @ r <= self.C, name="capacity")
         m.add(r <= y, name="repair_needs_use")
         m.maximize((self.f[keep] - self.p_hat[keep] * xi[keep]) @ y + (self.p_hat[keep] * xi[keep]) @ r)
-        res = checked_solution(solve_mip(m, backend, time_limit, rel_gap), "recourse MIP")
+        res = checked_solution(solve_mip(m, backend, time_limit, rel_gap, options), "recourse MIP")
         y_full[keep] = np.round(res[y])
         r_full[keep] = np.round(res[r])
         plan = (y_full, r_full)
-        return self.plan_value(xi, plan), max(float(res.bound), self.plan_value(xi, plan)), plan
+        val = self.plan_value(x, xi, plan)
+        return val, max(float(res.bound), val), plan
 
     def _dp(self, keep: np.ndarray, xis: np.ndarray, track: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """The capacity DP of `recourse_values` over the items `keep`, for every row of `xis` at once:
@@ -163,7 +172,7 @@ class KnapsackInstance:
         """Whether the exact capacity DP is used by default: integral weights and C <= 10^6."""
         return self.integral() and self.C <= 1e6
 
-    def add_scenario(self, m: optlib.Model, x: Any, xi: np.ndarray, tag: str) -> optlib.Expression:
+    def add_scenario(self, m: Any, x: Any, xi: Any, tag: str) -> Any:
         """Add a recourse copy for scenario xi to a main problem; returns its second-stage profit."""
         y = m.boolean(self.n, name=f"y_{tag}")
         r = m.boolean(self.n, name=f"r_{tag}")
@@ -172,7 +181,7 @@ class KnapsackInstance:
         m.add(y <= x, name=f"use_{tag}")
         return (self.f - self.p_hat * xi) @ y + (self.p_hat * xi) @ r
 
-    def add_first_stage(self, m: optlib.Model, x: Any) -> None:
+    def add_first_stage(self, m: Any, x: Any) -> None:
         """First-stage constraints (none for the knapsack)."""
 
     def first_stage_budget(self) -> tuple[np.ndarray, float] | None:
@@ -180,6 +189,7 @@ class KnapsackInstance:
         return None
 
     def initial_scenario(self) -> np.ndarray:
+        """Gamma / n on every item."""
         return np.full(self.n, self.gamma / self.n)
 
     def random_scenarios(self, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -220,7 +230,7 @@ class KnapsackInstance:
             out[k, flip] = 1.0 - out[k, flip]
         return out
 
-    def guided_scenarios(self, x: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    def guided_scenarios(self, x: Any, count: int, rng: np.random.Generator) -> np.ndarray:
         """`count` scenarios for first stage x: half `random_scenarios`, half spend Gamma on accepted items.
 
         The targeted half picks accepted items (x_i = 1) with probability proportional to p_hat_i (items
@@ -243,8 +253,8 @@ class KnapsackInstance:
         return bool(np.all(self.c == np.round(self.c)) and np.all(self.t == np.round(self.t))
                     and float(self.C) == math.floor(self.C))
 
-    def recourse_values(self, x: Any, xis: Any, backend: str = "highs", rel_gap: float = 1e-7,
-                        time_limit: float | None = None) -> np.ndarray:
+    def recourse_values(self, x: Any, xis: Any, backend: str = "highs", time_limit: float | None = None,
+                        rel_gap: float = 1e-7, options: Mapping[str, Any] | None = None) -> np.ndarray:
         """Q(x, xi) for every row of `xis`: exact dynamic programme over the capacity for integral weights.
 
         Each accepted item has three options (skip; produce: weight c_i, profit f_i - p_hat_i xi_i; produce
@@ -256,13 +266,15 @@ class KnapsackInstance:
         xis = np.atleast_2d(np.asarray(xis, dtype=float))
         xis = np.array([self.check_xi(xi) for xi in xis])
         if not self._dp_applies():
-            return np.array([self.recourse(x, xi, backend, time_limit, rel_gap, method="mip")[0] for xi in xis])
+            return np.array([self.recourse(x, xi, backend, time_limit, rel_gap, options, method="mip")[0]
+                             for xi in xis])
         best, _ = self._dp(np.flatnonzero(x > 0.5), xis)
         return best[:, int(self.C)].copy()
 
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
-                   plans: list | None = None, max_iter: int = 10_000) -> "WorstCase":
+                   plans: list | None = None, max_iter: int = 10_000,
+                   options: Mapping[str, Any] | None = None) -> WorstCase:
         """Exact worst case of a first-stage x: min over Xi of the recourse value, by cutting planes.
 
         Returns lower (certified: no scenario gives less profit), upper (profit at the scenario found,
@@ -270,8 +282,10 @@ class KnapsackInstance:
         recourse plans between calls; plans not feasible for x are skipped.
         """
         x = self.check_x(x)
+        options = check_options(options)
         t0 = time.perf_counter()
-        deadline = None if time_limit is None else t0 + time_limit
+        deadline = optlib.Deadline(time_limit, start=t0)
+        results: list = []
         pool = plans if plans is not None else []
         cuts = [p for p in pool if np.all(p[0] <= x + 1e-9)]
         xi = self.initial_scenario()
@@ -287,7 +301,8 @@ class KnapsackInstance:
                 for k, (y, r) in enumerate(cuts):
                     m.add(z >= self.f @ y + (self.p_hat * (r - y)) @ xv, name=f"plan{k}")
                 m.minimize(z)
-                res = solve_mip(m, backend, remaining(deadline))
+                res = solve_mip(m, backend, left(deadline), options=options)
+                results.append(res)
                 if res.status is not optlib.Status.OPTIMAL:
                     break
                 lower = max(lower, float(res.bound))
@@ -295,7 +310,7 @@ class KnapsackInstance:
                 if xi.sum() > self.gamma:
                     xi *= self.gamma / xi.sum()
             try:
-                val, ub, plan = self.recourse(x, xi, backend, remaining(deadline))
+                val, ub, plan = self.recourse(x, xi, backend, left(deadline), options=options)
             except TimeLimitReached:
                 break
             if ub < upper:
@@ -305,12 +320,12 @@ class KnapsackInstance:
                 pool.append(plan)
             elif val <= lower + tol * max(1.0, abs(val)):
                 break
-            if upper - lower <= tol * max(1.0, abs(upper)) or (deadline is not None and time.perf_counter() > deadline):
+            if upper - lower <= tol * max(1.0, abs(upper)) or deadline.expired():
                 break
         fs = self.first_stage_value(x)
         return WorstCase(lower=fs + lower, upper=fs + upper, xi=best_xi, iterations=iters,
                          time=time.perf_counter() - t0,
-                         exact=upper - lower <= tol * max(1.0, abs(upper)))
+                         exact=upper - lower <= tol * max(1.0, abs(upper)), results=tuple(results))
 
     # -- features for the value network ------------------------------------------------------
     def item_features(self, version: int = 1) -> np.ndarray:
@@ -338,14 +353,16 @@ class KnapsackInstance:
         """sum(f): an upper bound on the recourse value, the unit of the network's target."""
         return float(max(self.f.sum(), 1e-12))
 
-    def xi_item_views(self, xi: np.ndarray) -> np.ndarray:
+    def xi_item_views(self, xi: Any) -> np.ndarray:
         """u_i = xi_i: how item i sees the scenario (n, 1)."""
         return np.asarray(xi, dtype=float).reshape(self.n, 1)
 
     def xi_item_exprs(self, xi_var: Any) -> list:
+        """u_i = xi_var[i] (length-1 expressions)."""
         return [xi_var[i:i + 1] for i in range(self.n)]
 
     def xi_item_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """0 <= u_i <= 1."""
         return np.zeros((self.n, 1)), np.ones((self.n, 1))
 
     def xi_view_matrices(self) -> np.ndarray:
@@ -356,22 +373,11 @@ class KnapsackInstance:
         """Xi as (lower, upper, budget row (a, b) or None): [0, 1]^n with sum(xi) <= Gamma."""
         return np.zeros(self.n), np.ones(self.n), (np.ones(self.n), self.gamma)
 
-    def add_xi(self, m: optlib.Model) -> Any:
+    def add_xi(self, m: Any) -> Any:
+        """xi in [0, 1]^n with sum(xi) <= Gamma."""
         xi = m.continuous(self.n, lb=0.0, ub=1.0, name="xi")
         m.add(xi.sum() <= self.gamma, name="budget")
         return xi
-
-
-@dataclasses.dataclass(frozen=True)
-class WorstCase:
-    """Exact worst case of a first-stage decision: lower <= true worst-case value <= upper."""
-
-    lower: float
-    upper: float
-    xi: np.ndarray
-    iterations: int
-    time: float
-    exact: bool
 
 
 _NAME = re.compile(r"RKP_(?P<corr>[A-Z]+)_n(?P<n>\d+)_R(?P<R>\d+)_H(?P<H>\d+)_h(?P<h>\d+)"
