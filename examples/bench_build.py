@@ -74,8 +74,8 @@ def optlib_handoff(model) -> None:
     from solvers.highs_backend import pass_model
 
     sf = model.compile()
-    lo, hi = sf.row_bounds()
-    pass_model(highspy, new_highs(highspy), sf, lo, hi)
+    A, lo, hi, _ = sf.rows_in_order()
+    pass_model(highspy, new_highs(highspy), sf, A, lo, hi)
 
 
 def cvxpy_transport(n):

@@ -28,13 +28,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class _RowBuilder:
-    """Accumulates COO triplets of A and the entries of b, block by block."""
+    """Accumulates the rows of A (CSR pieces with the columns already placed) and the entries
+    of b, constraint by constraint; `matrix` stacks them once (no COO sort)."""
 
-    def __init__(self, offsets: dict[VarBlock, int]):
+    def __init__(self, offsets: dict[VarBlock, int], n: int):
         self.offsets = offsets
-        self.rows: list[np.ndarray] = []
-        self.cols: list[np.ndarray] = []
-        self.vals: list[np.ndarray] = []
+        self.n = n
+        self.index_dtype = np.int32 if n < 2 ** 31 - 1 else np.int64   # what HiGHS and SCS take
+        self.pieces: list[sp.csr_matrix] = []
         self.b: list[np.ndarray] = []
         self.m = 0
 
@@ -44,17 +45,26 @@ class _RowBuilder:
         const = expr.const if row_select is None else expr.const[row_select]
         k = const.size
         scale = sign if row_scale is None else sign * row_scale
+        rows = None
         for blk, C in expr.terms.items():
-            C = C if row_select is None else C[row_select]
-            coo = C.tocoo()
-            s = scale if np.isscalar(scale) else scale[coo.row]
-            self.rows.append(coo.row.astype(np.int64) + self.m)
-            self.cols.append(coo.col.astype(np.int64) + self.offsets[blk])
-            self.vals.append(coo.data * s)
+            C = sp.csr_matrix(C) if row_select is None else sp.csr_matrix(C)[row_select]
+            data = C.data * (scale if np.isscalar(scale) else np.repeat(scale, np.diff(C.indptr)))
+            piece = sp.csr_matrix((data, C.indices.astype(self.index_dtype) + self.offsets[blk], C.indptr),
+                                  shape=(k, self.n))
+            rows = piece if rows is None else rows + piece
+        self.pieces.append(rows if rows is not None else sp.csr_matrix((k, self.n)))
         self.b.append(-scale * const)
         start = self.m
         self.m += k
         return start
+
+    def matrix(self) -> sp.csc_matrix:
+        if not self.pieces:
+            return sp.csc_matrix((0, self.n))
+        A = sp.vstack(self.pieces, format="csr")
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        return A.tocsc()
 
 
 def compile_model(model: "Model") -> StandardForm:
@@ -72,13 +82,15 @@ def compile_model(model: "Model") -> StandardForm:
     obj = model._objective
     if obj is not None:
         for blk, C in obj.terms.items():
-            c[offsets[blk]: offsets[blk] + blk.size] += np.asarray(C.todense()).ravel()
+            row = sp.csr_matrix(C)
+            row.sum_duplicates()            # one entry per column: the += below does not accumulate
+            c[offsets[blk] + row.indices] += row.data
         offset = float(obj.const[0])
     sense = model._sense
     if sense < 0:
         c, offset = -c, -offset
 
-    builder = _RowBuilder(offsets)
+    builder = _RowBuilder(offsets, n)
     row_blocks: list[RowBlock] = []
     zero = [k for k in model._constraints.values() if isinstance(k, LinearConstraint) and k.sense == "=="]
     nonneg = [k for k in model._constraints.values() if isinstance(k, LinearConstraint) and k.sense == "<="]
@@ -104,14 +116,7 @@ def compile_model(model: "Model") -> StandardForm:
         psd_dims.append(k)
         row_blocks.append(RowBlock(con.name, "psd", start, r.size, con.shape, k))
 
-    m = builder.m
-    if builder.rows:
-        A = sp.csc_matrix((np.concatenate(builder.vals),
-                           (np.concatenate(builder.rows), np.concatenate(builder.cols))), shape=(m, n))
-    else:
-        A = sp.csc_matrix((m, n))
-    A.sum_duplicates()
-    A.eliminate_zeros()
+    A = builder.matrix()
     b = np.concatenate(builder.b) if builder.b else np.zeros(0)
     cones = ConeDims(zero=sum(k.expr.size for k in zero), nonneg=sum(k.expr.size for k in nonneg),
                      soc=tuple(soc_dims), psd=tuple(psd_dims))

@@ -219,7 +219,7 @@ class Expression:
     def _apply(self, P: sp.spmatrix, shape: Shape) -> "Expression":
         """The expression P vec(self), reshaped to `shape`."""
         P = sp.csr_matrix(P)
-        terms = {b: sp.csr_matrix(P @ C) for b, C in self.terms.items()}
+        terms = {b: P if _is_identity(C) else sp.csr_matrix(P @ C) for b, C in self.terms.items()}
         return Expression(terms, P @ self.const, shape)
 
     def _take(self, idx: np.ndarray, shape: Shape) -> "Expression":
@@ -230,7 +230,7 @@ class Expression:
 
     def _scale_rows(self, w: np.ndarray) -> "Expression":
         D = sp.diags(w)
-        terms = {b: sp.csr_matrix(D @ C) for b, C in self.terms.items()}
+        terms = {b: sp.csr_matrix(D) if _is_identity(C) else sp.csr_matrix(D @ C) for b, C in self.terms.items()}
         return Expression(terms, w * self.const, self.shape)
 
     def broadcast_to(self, shape: Shape) -> "Expression":
@@ -273,14 +273,23 @@ class Expression:
         return self._take(sel, sel.shape)
 
     def sum(self, axis: int | None = None) -> "Expression":
-        if axis is None:
-            P = sp.csr_matrix(np.ones((1, self.size)))
-            return self._apply(P, ())
+        if axis is None:                 # the column sums of each coefficient matrix
+            terms = {b: _column_sums(C) for b, C in self.terms.items()}
+            return Expression(terms, np.array([self.const.sum()]), ())
         if self.ndim == 0:
             raise ValueError("axis given for a scalar expression")
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not -self.ndim <= axis < self.ndim:
             raise ValueError(f"axis {axis!r} is out of range for an expression of shape {self.shape}")
         axis = int(axis) % self.ndim
+        if self.ndim == 2 and self.size:   # the summing matrix straight in CSR form
+            r, c = self.shape
+            if axis == 1:                  # row i: entries i*c .. i*c + c - 1
+                idx, ptr, out_shape = np.arange(r * c), np.arange(0, r * c + 1, c), (r,)
+            else:                          # column j: entries j, j + c, ...
+                idx = (np.arange(r)[None, :] * c + np.arange(c)[:, None]).ravel()
+                ptr, out_shape = np.arange(0, r * c + 1, max(r, 1)), (c,)
+            P = sp.csr_matrix((np.ones(r * c), idx, ptr), shape=(out_shape[0], r * c))
+            return self._apply(P, out_shape)
         grid = _index_grid(self.shape)
         out_shape = tuple(s for i, s in enumerate(self.shape) if i != axis)
         rows = np.broadcast_to(np.expand_dims(_index_grid(out_shape), axis), self.shape)
@@ -437,6 +446,7 @@ class Variable(Expression):
     def __init__(self, block: VarBlock, coef: sp.csr_matrix | None = None):
         if coef is None:
             coef = sp.identity(block.size, format="csr")
+            coef._optlib_identity = True      # products with it are the other factor itself
         super().__init__({block: coef}, np.zeros(_size(block.shape)), block.shape)
         self.block = block
 
@@ -450,6 +460,19 @@ class Variable(Expression):
 
     def __repr__(self) -> str:
         return f"Variable({self.block.name!r}, shape={self.shape}, {self.block.kind})"
+
+
+def _column_sums(C: sp.spmatrix) -> sp.csr_matrix:
+    """1 x K row of the column sums of C (by bincount over its nonzeros)."""
+    C = sp.csr_matrix(C)
+    col = np.bincount(C.indices, weights=C.data, minlength=C.shape[1])
+    nz = np.flatnonzero(col)
+    return sp.csr_matrix((col[nz], nz, np.array([0, nz.size])), shape=(1, C.shape[1]))
+
+
+def _is_identity(C: sp.spmatrix) -> bool:
+    """True for the identity coefficient matrix a plain Variable is made with."""
+    return getattr(C, "_optlib_identity", False)
 
 
 def _check_same_model(a: Expression, b: Expression) -> None:
