@@ -120,7 +120,7 @@ def test_symmetry_check_on_the_nonzeros_names_the_entry():
     x = m.continuous(2, name="x")
     F = np.array([[1.0, 2.0], [2.0, 0.0]])
     m.add(optlib.lmi(np.eye(2), [(x[0], F)]) >> 0, name="ok")          # symmetric: accepted
-    with pytest.raises(ValueError, match=r"variable 'x' in entry \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"variable .x. in entry \((0, 1|1, 0)\)"):
         m.add(optlib.hstack([x.reshape((2, 1)), x.reshape((2, 1))]) >> 0)
     with pytest.raises(ValueError, match=r"constant entry \(1, 0\) is 3 but \(0, 1\) is 0"):
         m.add(np.array([[1.0, 0.0], [3.0, 4.0]]) + optlib.lmi(np.zeros((2, 2)), [(x[0], F)]) >> 0)
