@@ -348,23 +348,48 @@ def backends() -> list[str]:
     return names
 
 
-def auto_order(sf: StandardForm) -> tuple[str, ...]:
+def interior_point_seconds(sf: StandardForm) -> float:
+    """A rough time for one interior-point iteration on the dense PSD scaling blocks of `sf`:
+    the factorisation of a block of order k = n(n+1)/2 costs about k^3 / 3 flops, taken at
+    1 GFLOP/s (2 shared cores); 0 without PSD cones."""
+    return sum((n * (n + 1) / 2) ** 3 / 3.0 for n in sf.cones.psd) / 1e9
+
+
+#: an interior-point solver needs about this many iterations on an SDP
+SDP_ITERATIONS = 10
+
+
+def _scs_first(sf: StandardForm, time_limit: float | None) -> str:
+    """Why `auto` tries SCS before Clarabel for an SDP ('' when it does not)."""
+    if sf.problem_class != "SDP":
+        return ""
+    if max(sf.cones.psd, default=0) > LARGE_PSD_ORDER:
+        return f"a PSD cone of order > {LARGE_PSD_ORDER} (first-order SCS preferred)"
+    per_iter = interior_point_seconds(sf)
+    if time_limit is not None and SDP_ITERATIONS * per_iter > time_limit:
+        return (f"a time limit of {time_limit:g} s, short for Clarabel's dense PSD factorisation "
+                f"(about {per_iter:.2g} s per iteration): first-order SCS preferred")
+    return ""
+
+
+def auto_order(sf: StandardForm, time_limit: float | None = None) -> tuple[str, ...]:
     """The backends `auto` tries for `sf`, in order: the class's preference list (for an SDP
-    with a PSD cone of order > LARGE_PSD_ORDER, SCS first), then every other registered one."""
+    with a PSD cone of order > LARGE_PSD_ORDER, or whose interior-point iterations would not
+    fit in `time_limit`, SCS first), then every other registered one."""
     order = AUTO_PREFERENCE.get(sf.problem_class, ())
-    if sf.problem_class == "SDP" and max(sf.cones.psd, default=0) > LARGE_PSD_ORDER and "scs" in order:
+    if _scs_first(sf, time_limit) and "scs" in order:
         order = ("scs",) + tuple(n for n in order if n != "scs")
     rest = tuple(n for n in registered_names() if n not in order)
     return tuple(order) + rest
 
 
-def choose_backend(sf: StandardForm) -> Choice:
-    """The backend `auto` picks for `sf` and why: the first installed one in `auto_order`
-    that accepts it."""
+def choose_backend(sf: StandardForm, time_limit: float | None = None) -> Choice:
+    """The backend `auto` picks for `sf` (solved within `time_limit` seconds, if given) and
+    why: the first installed one in `auto_order` that accepts it."""
     tried = []
     preferred = AUTO_PREFERENCE.get(sf.problem_class, ())
-    big = sf.problem_class == "SDP" and max(sf.cones.psd, default=0) > LARGE_PSD_ORDER
-    for name in auto_order(sf):
+    why_scs = _scs_first(sf, time_limit)
+    for name in auto_order(sf, time_limit):
         try:
             be = get_backend(name)
         except (ValueError, ImportError):
@@ -372,8 +397,8 @@ def choose_backend(sf: StandardForm) -> Choice:
         if be.available() and be.accepts(sf):
             if name in preferred:
                 reason = f"first installed backend for {sf.problem_class}"
-                if big:
-                    reason += f" with a PSD cone of order > {LARGE_PSD_ORDER} (first-order SCS preferred)"
+                if why_scs and name == "scs":
+                    reason += f" with {why_scs}"
                 if tried:
                     reason += f" (passed over: {', '.join(tried)})"
             else:

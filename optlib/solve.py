@@ -56,13 +56,13 @@ def status_stopped(status: Status) -> bool:
 
 
 # -- pick and run ------------------------------------------------------------------------------
-def pick_backend(sf: StandardForm, backend: str):
+def pick_backend(sf: StandardForm, backend: str, time_limit: float | None = None):
     """(Backend, why auto chose it - '' for a named backend) for a name or 'auto'; errors name
     the backend and the reason."""
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a string such as 'auto' or 'highs', got {backend!r}")
     if backend.strip().lower() == "auto":
-        be, reason = choose_backend(sf)
+        be, reason = choose_backend(sf, time_limit)
     else:
         be, reason = get_backend(backend), ""
     if not be.available():
@@ -275,7 +275,7 @@ def solve_standard_form(sf: StandardForm, backend: str, params: SolveParams,
 def solve_form(sf: StandardForm, backend: str, options: SolveOptions, deadline: Deadline, params: SolveParams,
                t_compile: float, cmap: ColumnMap, variables: Any) -> Result:
     """Run a backend on a StandardForm, certify (refine, confirm) the answer, build the Result."""
-    be, reason = pick_backend(sf, backend)
+    be, reason = pick_backend(sf, backend, deadline.remaining())
     tol = options.tolerances
     _progress(options, deadline, f"backend {be.name}" + (f" (auto: {reason})" if reason else ""))
 

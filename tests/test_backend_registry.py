@@ -196,3 +196,19 @@ def test_no_import_cycle_in_optlib_and_solvers():
     for node in graph:
         if node not in state:
             visit(node, [node])
+
+
+def test_auto_prefers_scs_when_interior_point_iterations_would_not_fit_the_time_limit():
+    from optlib.backend import interior_point_seconds
+
+    m = optlib.Model()
+    X = m.symmetric(60, psd=True, name="X")
+    m.add(optlib.trace(X) == 1)
+    m.minimize(X[0, 0])
+    sf = m.compile()
+    per_iter = interior_point_seconds(sf)
+    assert per_iter == pytest.approx((60 * 61 / 2) ** 3 / 3 / 1e9)
+    assert choose_backend(sf).backend.name == "clarabel"                     # no limit
+    assert choose_backend(sf, time_limit=100 * per_iter).backend.name == "clarabel"
+    short = choose_backend(sf, time_limit=per_iter)
+    assert short.backend.name == "scs" and "time limit" in short.reason
