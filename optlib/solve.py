@@ -312,7 +312,7 @@ def solve_form(sf: StandardForm, backend: str, options: SolveOptions, deadline: 
                                  f"{'verified' if cert.verified else 'not verified'})")
 
     limit = raw.limit
-    if (limit is None and status_stopped(status) and deadline.limited
+    if (limit is None and (status_stopped(status) or status is Status.UNVERIFIED) and deadline.limited
             and max(t_solve, raw.solve_time) >= 0.9 * deadline.time_limit):
         limit = "time_limit"              # the backend did not say why; the clock does
     return build_result(sf, be, reason, raw, cert, status, Timings(t_compile, t_solve, t_cert),

@@ -113,4 +113,8 @@ class ScsBackend(Backend):
         else:  # solved_inaccurate, unfinished, indeterminate, interrupted, stopped at a
             # limit without a status, or an inaccurate ray that does not check out
             res.status, res.message = data.stopped_status(x, f"SCS stopped: {text}")
+            if "max_iters" in text:
+                res.limit = "iteration_limit"
+            elif "time_limit" in text:
+                res.limit = "time_limit"
         data.fill_point(res, x, data.own(y), offset)
