@@ -86,7 +86,7 @@ def test_lowrank_path_certifies_with_partition_witness():
 def test_stopped_lowrank_solve_says_so_and_bound_stays_valid():
     X, _ = blobs(n=30, sep=3.0, seed=11)
     m = SDPKMeans(3, solver="lowrank", device="numpy", max_iter=3, init="random").fit(X)
-    assert m.status_.startswith("stopped after") and "stopped" in m.summary()
+    assert m.solve_status_.startswith("stopped after") and "stopped" in m.summary()
     assert m.bound_ <= exact_kmeans(X, 3).inertia + 1e-9
 
 

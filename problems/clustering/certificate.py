@@ -30,6 +30,8 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from optlib import Deadline
+
 EPS = np.finfo(float).eps
 
 
@@ -147,11 +149,17 @@ def _witness_bound_dense(A: np.ndarray, S: np.ndarray, labels: np.ndarray, K: in
     return out
 
 
+class _Expired(Exception):
+    """The deadline of `partition_certificate` passed during its search."""
+
+
 def partition_certificate(labels: np.ndarray, K: int, X: np.ndarray | None = None,
-                          A: np.ndarray | None = None, grid: int = 24) -> DualBound:
+                          A: np.ndarray | None = None, grid: int = 24, deadline: Deadline | None = None) -> DualBound:
     """The best witness bound over the free multiplier lam (grid, then bounded Brent).
 
-    Give the centred data X (A = X X', factored path) or a dense affinity A.
+    Give the centred data X (A = X X', factored path) or a dense affinity A. Every lam gives a
+    valid bound, so when `deadline` (an optlib.Deadline) passes the search stops with the best
+    bound found so far (always at least the one at lam = 0).
     """
     labels = np.asarray(labels, dtype=np.int64)
     if X is not None:
@@ -168,14 +176,28 @@ def partition_certificate(labels: np.ndarray, K: int, X: np.ndarray | None = Non
         raise ValueError("partition_certificate needs K non-empty clusters")
     hi = max(top, 1e-12)
     lams = np.linspace(0.0, hi, grid + 1)
-    vals = [f(lam) for lam in lams]
+    vals = [f(lams[0])]
+    for lam in lams[1:]:
+        if deadline is not None and deadline.expired():
+            return min(vals, key=lambda v: v.value)
+        vals.append(f(lam))
     best = int(np.argmin([v.value for v in vals]))
     lo_b, hi_b = lams[max(best - 1, 0)], lams[min(best + 1, grid)]
-    out = vals[best]
+    found = [vals[best]]
+
+    def value(t: float) -> float:
+        if deadline is not None and deadline.expired():
+            raise _Expired
+        cand = f(t)
+        if cand.value < found[0].value:
+            found[0] = cand
+        return cand.value
+
     if hi_b > lo_b:
-        res = minimize_scalar(lambda t: f(t).value, bounds=(lo_b, hi_b), method="bounded",
-                              options={"xatol": 1e-10 * hi, "maxiter": 60})
-        cand = f(float(res.x))
-        if cand.value < out.value:
-            out = cand
-    return out
+        try:
+            res = minimize_scalar(value, bounds=(lo_b, hi_b), method="bounded",
+                                  options={"xatol": 1e-10 * hi, "maxiter": 60})
+            value(float(res.x))
+        except _Expired:
+            pass
+    return found[0]

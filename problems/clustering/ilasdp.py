@@ -44,6 +44,18 @@ Our choices (the paper body was not readable here, see `lasdp.py`):
 * The low-rank path starts each LA-SDP at the posterior shares of the current Gaussians
   (`gaussian.responsibilities`), not at the current partition (a local minimum of the
   factored problem that it rarely left).
+
+Time limit: `time_limit` holds for the whole fit (one optlib.Deadline): the SDPKMeans start
+(init='sdp') may take INIT_SHARE of it, the pool stops adding partitions at the deadline, each
+run gets an equal share of what is left and stops iterating when its share is spent (keeping
+its best iterate, at worst its start), and refine='em' is skipped once the time is up. An
+LA-SDP solve that returns no point ends its run the same way. A time limit never raises.
+
+Prediction: `predict(X)` is the MAP rule of the fitted Gaussian mixture, argmax_k
+log w_k + log N(x; means_k, covariances_k) with weights_ = cluster shares of labels_;
+`score(X)` is the mean log-likelihood of X under that mixture,
+(1/n) sum_i log sum_k w_k N(x_i; means_k, covariances_k) (higher is better, as
+GaussianMixture.score), so GridSearchCV can compare fits.
 """
 from __future__ import annotations
 
@@ -54,12 +66,17 @@ import warnings
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
+from optlib import Deadline, Status
 from optlib.validate import check_nonneg, check_positive
 
-from ._validation import check_choice, check_data, check_labels, check_n_clusters
+from ._contract import ClusteringAnswer, check_backend, solve_options
+from ._validation import check_choice, check_data, check_features, check_labels, check_n_clusters
 from .gaussian import (
     estimate_covariances,
     gaussian_loglik,
@@ -81,6 +98,7 @@ REFINES = ("em", "none")
 UPDATES = ("labels", "membership")
 AUTO_SDP_MAX = 300     # solver='auto': the dense LA-SDP (K blocks of n x n on SCS) while n K <= this
 INITS = ("sdp", "kmeans", "random")
+INIT_SHARE = 0.25      # share of the time limit the SDPKMeans start (init='sdp') may take
 
 
 class SingularCovarianceWarning(UserWarning):
@@ -115,9 +133,10 @@ class ILASDP(ClusterMixin, BaseEstimator):
     blocks of n x n) | 'lowrank' (non-negative Burer-Monteiro, rank `rank` per block, a local
     method without certificate); backend (default 'scs': Clarabel's dense PSD scaling makes K
     blocks of n = 60 take minutes); reg_covar (relative ridge on every covariance); time_limit
-    per SDP; random_state; solve_options (dict for Model.solve); refine None (default: the
-    iLA-SDP partition as it is) | 'em' (the winning partition is refined by EM in the same
-    covariance model, labels = its MAP labels, `refine.py`).
+    (seconds for the whole fit, see the module docstring); random_state; options (dict of
+    backend options for Model.solve); solve_options (deprecated alias of options); refine None
+    (default: the iLA-SDP partition as it is) | 'em' (the winning partition is refined by EM in
+    the same covariance model, labels = its MAP labels, `refine.py`).
 
     Fitted (of the winning start): labels_, covariances_, means_, log_likelihood_, history_
     (one dict per iteration: labels changed, log-likelihood, LA-SDP objective, status),
@@ -129,7 +148,14 @@ class ILASDP(ClusterMixin, BaseEstimator):
     model used), covariance_bic_ ({model: BIC}, covariance='auto' only); lasdp_labels_ (the
     iLA-SDP partition before refinement), refine_changed_ (points relabelled by it),
     mixture_ (the refining GaussianMixture or None), refine_message_. labels_, covariances_,
-    means_ and log_likelihood_ describe the final labels (labels as parameters).
+    means_ and log_likelihood_ describe the final labels (labels as parameters); weights_ (their
+    cluster shares) with means_ and covariances_ make the mixture of `predict` and `score`.
+    answer_ (the optlib.Answer: objective = log_likelihood_, maximised; bound = +inf, no
+    certificate; status FEASIBLE, OPTIMAL only for n_clusters=1; limit_reached 'time_limit' when
+    the time limit cut the fit, 'iteration_limit' when the winning run stopped at max_iter;
+    results = the optlib Results of every SDP solved), status_ (= answer_.status), stop_ (how
+    the winning run ended: 'converged', 'max_iter', 'time_limit' or 'no point from the LA-SDP'),
+    n_features_in_, time_.
     """
 
     def __init__(self, n_clusters: int = 2, max_iter: int = 10, covariance: str = "auto", init: Any = "sdp",
@@ -138,7 +164,7 @@ class ILASDP(ClusterMixin, BaseEstimator):
                  solve_options: dict | None = None, covariance_update: str = "membership", n_init: int = 2,
                  start_pool: Any = ("kmeans", "em"), pool_size: int | None = 9,
                  selection_shrinkage: float = 10.0, covariance_shrinkage: float = 0.0,
-                 refine: str | None = None):
+                 refine: str | None = None, options: dict | None = None):
         self.n_clusters = n_clusters
         self.max_iter = max_iter
         self.covariance = covariance
@@ -158,12 +184,13 @@ class ILASDP(ClusterMixin, BaseEstimator):
         self.selection_shrinkage = selection_shrinkage
         self.covariance_shrinkage = covariance_shrinkage
         self.refine = refine
+        self.options = options
 
     def _pools(self) -> tuple[str, ...]:
         pools = (self.start_pool,) if isinstance(self.start_pool, str) else tuple(self.start_pool)
         return tuple(check_choice(p, "start_pool", POOLS) for p in pools)
 
-    def _initial_labels(self, X: np.ndarray, K: int) -> np.ndarray:
+    def _initial_labels(self, X: np.ndarray, K: int, deadline: Deadline) -> np.ndarray:
         if not isinstance(self.init, str):
             return check_labels(self.init, X.shape[0], K)
         init = check_choice(self.init, "init", INITS)
@@ -174,11 +201,15 @@ class ILASDP(ClusterMixin, BaseEstimator):
             return KMeans(K, n_init=10, random_state=self.random_state).fit_predict(X).astype(np.int64)
         from .kmeans_sdp import SDPKMeans
 
-        return SDPKMeans(K, backend=self.backend, random_state=self.random_state,
-                         solve_options=self.solve_options).fit(X).labels_
+        start = SDPKMeans(K, backend=self.backend, random_state=self.random_state, options=self._opts,
+                          time_limit=deadline.left(fraction=INIT_SHARE)).fit(X)
+        self._results += list(start.answer_.results)
+        if start.answer_.limit_reached == "time_limit":
+            self._limits.append("time_limit")
+        return start.labels_
 
     def fit(self, X: Any, y: Any = None) -> "ILASDP":
-        t0 = time.perf_counter()
+        """Cluster the rows of X (n x d); y is ignored."""
         X = check_data(X)
         n = X.shape[0]
         K = check_n_clusters(self.n_clusters, n)
@@ -189,6 +220,9 @@ class ILASDP(ClusterMixin, BaseEstimator):
         n_init = check_positive(self.n_init, "n_init", integer=True)
         check_positive(self.reg_covar, "reg_covar")
         check_positive(self.time_limit, "time_limit", allow_none=True)
+        deadline = Deadline(self.time_limit)
+        check_backend(self.backend)
+        self._opts = solve_options(self)
         update = check_choice(self.covariance_update, "covariance_update", UPDATES)
         if solver == "auto":
             solver = "sdp" if n * K <= AUTO_SDP_MAX else "lowrank"
@@ -199,9 +233,14 @@ class ILASDP(ClusterMixin, BaseEstimator):
         Xc = X - X.mean(axis=0)
         nu = check_nonneg(self.selection_shrinkage, "selection_shrinkage")
         shrink = check_nonneg(self.covariance_shrinkage, "covariance_shrinkage")
-        first = fill_empty(self._initial_labels(X, K), X, K)
+        self._results, self._limits = [], []
+        timings = {}
+        t = time.perf_counter()
+        first = fill_empty(self._initial_labels(X, K, deadline), X, K)
+        timings["init"] = time.perf_counter() - t
+        t = time.perf_counter()
         candidates = (pool_partitions(X, K, pools, pool_size, "full" if kind == "auto" else kind,
-                                      np.random.default_rng(self.random_state))
+                                      np.random.default_rng(self.random_state), deadline=deadline)
                       if n_init > 1 else [])      # one run: only init, no pool needed
         self.covariance_bic_ = None
         if kind == "auto":
@@ -209,28 +248,56 @@ class ILASDP(ClusterMixin, BaseEstimator):
                 Xc, K, [first] + [lab for _, lab in candidates], self.reg_covar, nu)
         self.covariance_type_ = kind
         starts = rank_starts(X, K, first, candidates, n_init, kind, self.reg_covar, nu)
-        runs = [self._run(X, Xc, lab, K, kind, solver, update, max_iter, shrink) for _, lab, _ in starts]
+        timings["pool"] = time.perf_counter() - t
+        t = time.perf_counter()
+        runs = []
+        for i, (_, lab, _) in enumerate(starts):
+            share = deadline.remaining() / (len(starts) - i) if deadline.limited else None
+            runs.append(self._run(X, Xc, lab, K, kind, solver, update, max_iter, shrink,
+                                  deadline.sub(share) if deadline.limited else deadline))
+        timings["runs"] = time.perf_counter() - t
         scores = [shrunk_loglik(Xc, r["labels_"], list(r["covariances_"]), nu) for r in runs]
         best = int(np.argmax(scores))
         for key, value in runs[best].items():
             setattr(self, key, value)
-        self._refine(X, Xc, K, kind, refine)
+        t = time.perf_counter()
+        self._refine(X, Xc, K, kind, refine, deadline)
+        timings["refine"] = time.perf_counter() - t
         self.start_names_ = [name for name, _, _ in starts]
         self.start_log_likelihoods_ = [r["log_likelihood_"] for r in runs]
         self.start_scores_ = scores
         self.best_start_ = best
         self.n_candidates_ = len(candidates) + 1
         self.path_ = "lasdp " + solver + (f" ({self.result_.backend.name})" if solver == "sdp" and self.result_ else "")
-        self.time_ = time.perf_counter() - t0
+        self.weights_ = np.bincount(self.labels_, minlength=K) / n
+        self.n_features_in_ = X.shape[1]
+        self.time_ = deadline.elapsed()
+        if deadline.expired() or any(r["stop_"] == "time_limit" for r in runs):
+            self._limits.append("time_limit")
+        if not self.converged_ and self.stop_ == "max_iter":
+            self._limits.append("iteration_limit")
+        limit = "time_limit" if "time_limit" in self._limits else (self._limits[0] if self._limits else None)
+        ll = float(self.log_likelihood_)
+        self.answer_ = ClusteringAnswer(
+            status=Status.OPTIMAL if K == 1 else Status.FEASIBLE, objective=ll,
+            bound=ll if K == 1 else math.inf, verified=K == 1, limit_reached=limit,
+            timings={"total": self.time_, **timings}, results=tuple(self._results), sense="max",
+            stop_reason=self.stop_)
+        self.status_ = self.answer_.status
+        del self._results, self._limits, self._opts
         return self
 
-    def _refine(self, X, Xc, K, kind, refine) -> None:
+    def _refine(self, X, Xc, K, kind, refine, deadline) -> None:
         """refine='em': EM from the winning partition; labels_, covariances_, means_ and
-        log_likelihood_ then describe its MAP labels."""
+        log_likelihood_ then describe its MAP labels (skipped once the deadline has passed)."""
         self.lasdp_labels_ = self.labels_
         self.mixture_, self.refine_changed_ = None, 0
         if refine == "none" or K == 1:
             self.refine_message_ = "not refined (refine=None)" if refine == "none" else "not refined (one cluster)"
+            return
+        if deadline.expired():
+            self.refine_message_ = "not refined (time limit reached)"
+            self._limits.append("time_limit")
             return
         out = em_refine(X, self.labels_, K, kind, self.reg_covar, random_state=self.random_state)
         self.mixture_, self.refine_message_ = out.mixture, out.message
@@ -240,18 +307,22 @@ class ILASDP(ClusterMixin, BaseEstimator):
             for key, value in _label_attributes(X, out.labels, covs, gaussian_loglik(Xc, out.labels, covs)).items():
                 setattr(self, key, value)
 
-    def _run(self, X, Xc, labels, K, kind, solver, update, max_iter, shrink) -> dict:
-        """One iLA-SDP run from the starting partition `labels` (covariance_shrinkage = `shrink`):
-        the fitted attributes as a dict."""
+    def _run(self, X, Xc, labels, K, kind, solver, update, max_iter, shrink, deadline) -> dict:
+        """One iLA-SDP run from the starting partition `labels` (covariance_shrinkage = `shrink`)
+        until the labels repeat, max_iter iterations, `deadline` or an LA-SDP without a point:
+        the fitted attributes as a dict (stop_ says which)."""
         d = X.shape[1]
         init_labels = labels.copy()
         history, regularized, best_labels = [], set(), []
-        converged = False
+        converged, stop = False, "max_iter"
         self.result_ = None
         members = None                        # relaxed memberships of the last LA-SDP (update='membership')
         label_covs, label_fixed = estimate_covariances(Xc, labels, K, kind, self.reg_covar)
         iterate_covs = [label_covs]           # the label covariances of the start and of each iterate
         for it in range(1, max_iter + 1):
+            if deadline.expired():
+                stop = "time_limit"
+                break
             if members is None:
                 covs, fixed = label_covs, label_fixed
                 sizes = np.bincount(labels, minlength=K)
@@ -267,9 +338,14 @@ class ILASDP(ClusterMixin, BaseEstimator):
             if K == 1:
                 new, obj, status, step_members = labels.copy(), math.nan, "trivial", None
             elif solver == "sdp":
-                new, obj, status, step_members = self._step_sdp(Xc, covs, K)
+                step = self._step_sdp(Xc, covs, K, deadline)
+                if step is None:              # no point (a time limit or a failed solve): the run ends
+                    stop = "time_limit" if deadline.expired() or self.result_.limit_reached == "time_limit" \
+                        else "no point from the LA-SDP"
+                    break
+                new, obj, status, step_members = step
             else:
-                new, obj, status, step_members = self._step_lowrank(Xc, covs, K, it, labels)
+                new, obj, status, step_members = self._step_lowrank(Xc, covs, K, it, labels, deadline)
             if update == "membership":
                 members = step_members
             new = fill_empty(new, X, K)
@@ -281,7 +357,7 @@ class ILASDP(ClusterMixin, BaseEstimator):
             labels = new
             best_labels.append(new)
             if changed == 0:
-                converged = True
+                converged, stop = True, "converged"
                 break
         iterates = [init_labels] + best_labels
         plain = [gaussian_loglik(Xc, init_labels, iterate_covs[0])] + [h["log_likelihood"] for h in history]
@@ -292,23 +368,29 @@ class ILASDP(ClusterMixin, BaseEstimator):
         labels, covs = iterates[best_iteration], iterate_covs[best_iteration]
         return {**_label_attributes(X, labels, covs, plain[best_iteration]), "history_": history,
                 "n_iter_": len(history), "regularized_": sorted(regularized), "converged_": converged,
-                "init_labels_": init_labels, "best_iteration_": best_iteration, "result_": self.result_}
+                "init_labels_": init_labels, "best_iteration_": best_iteration, "result_": self.result_,
+                "stop_": stop}
 
-    def _step_sdp(self, Xc, covs, K):
+    def _step_sdp(self, Xc, covs, K, deadline):
+        """(labels, objective, status, memberships) of one LA-SDP, or None when it gave no point."""
         costs = affinity_terms(Xc, covs)
         scale = max(float(np.mean([np.abs(B).mean() for B in costs])), 1e-12)
         model, Zs = build_lasdp([B / scale for B in costs])
         # only the point is used (labels by rounding), so first-order answers are not refined
-        res = model.solve(backend=self.backend, time_limit=self.time_limit,
-                          **{"refine": False, **dict(self.solve_options or {})})
+        res = model.solve(backend=self.backend, time_limit=deadline.left(floor=0.05),
+                          **{"refine": False, **self._opts})
         self.result_ = res
+        self._results.append(res)
         if res.x is None:
-            raise RuntimeError(f"the LA-SDP solve returned no point (status {res.status.name}: {res.message})")
+            if res.limit_reached != "time_limit" and not deadline.expired():
+                warnings.warn(f"ILASDP: an LA-SDP solve returned no point (status {res.status.name}: "
+                              f"{res.message}); the run keeps its best iterate", ConvergenceWarning, stacklevel=4)
+            return None
         Zv = [np.asarray(res[Z]) for Z in Zs]
         shares = np.stack([Z.sum(axis=1) for Z in Zv], axis=1)
         return shares.argmax(axis=1).astype(np.int64), float(res.objective) * scale, res.status.name, Zv
 
-    def _step_lowrank(self, Xc, covs, K, it, labels):
+    def _step_lowrank(self, Xc, covs, K, it, labels, deadline):
         rank = check_positive(self.rank, "rank", integer=True)
         applies = factored_costs(Xc, covs)
         scale = max(float(np.mean([np.abs(ap(np.ones((Xc.shape[0], 1)))).mean() for ap in applies]))
@@ -320,8 +402,33 @@ class ILASDP(ClusterMixin, BaseEstimator):
             r = resp[:, k:k + 1] / math.sqrt(max(float(resp[:, k].sum()), 1e-12))
             U0.append(0.95 * r + 0.05 * rng.random((Xc.shape[0], rank)) / math.sqrt(Xc.shape[0]))
         res = nonneg_burer_monteiro([lambda U, ap=ap: ap(U) / scale for ap in applies], [1.0] * K, U0,
-                                    max_iter=int(self.lowrank_iter), tol=1e-6, time_limit=self.time_limit)
+                                    max_iter=int(self.lowrank_iter), tol=1e-6, time_limit=deadline)
         self.result_ = res
         shares = np.stack([U @ U.sum(axis=0) for U in res.U], axis=1)
         status = "converged" if res.converged else f"stopped (row-sum violation {res.infeasibility:.2g})"
         return shares.argmax(axis=1).astype(np.int64), res.objective * scale, status, res.U
+
+    # -- sklearn API ------------------------------------------------------------------
+    def _log_joint(self, X: np.ndarray) -> np.ndarray:
+        """(n, K): log w_k + log N(x_i; means_k, covariances_k)."""
+        d = X.shape[1]
+        out = np.empty((X.shape[0], len(self.weights_)))
+        for k, (w, m, S) in enumerate(zip(self.weights_, self.means_, self.covariances_)):
+            L = np.linalg.cholesky(S)
+            Y = np.linalg.solve(L, (X - m).T)
+            out[:, k] = (math.log(w) if w > 0 else -math.inf) - 0.5 * (Y * Y).sum(axis=0) \
+                - float(np.log(np.diag(L)).sum()) - 0.5 * d * math.log(2 * math.pi)
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """MAP cluster of each row under the fitted mixture: argmax_k log w_k + log N(x; means_k, covariances_k)."""
+        check_is_fitted(self, "labels_", msg="this ILASDP is not fitted yet; call fit(X) first")
+        X = check_features(X, self.n_features_in_, type(self).__name__)
+        return self._log_joint(X).argmax(axis=1)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood of the rows of X under the fitted mixture,
+        (1/n) sum_i log sum_k w_k N(x_i; means_k, covariances_k): higher is better."""
+        check_is_fitted(self, "labels_", msg="this ILASDP is not fitted yet; call fit(X) first")
+        X = check_features(X, self.n_features_in_, type(self).__name__)
+        return float(logsumexp(self._log_joint(X), axis=1).mean())

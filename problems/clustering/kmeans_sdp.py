@@ -16,10 +16,31 @@ weak-duality bound from the duals, and the partition dual witness built from the
 (`certificate.py`; both paths). `bound_` is the largest certified one; `optimal_` is True
 only when the inertia of the rounded partition meets it within `certify_tol`: then that
 partition is a certified global K-means optimum (and the SDP recovered it exactly).
+
+The time limit holds for the whole fit (one optlib.Deadline: the SDP solve gets 80 % of what
+is left, the rest is for rounding and the bounds; the witness search stops at the deadline
+with the best bound found). A time limit never raises; the sdp path under a limit:
+
+* Clarabel (interior point) cannot stop before its first iterate, which costs a dense
+  factorisation of order k = n(n+1)/2: about CLARABEL_SECONDS_PER_K3 * k^3 seconds (measured
+  here: n = 60 0.8 s, 80 2.8 s, 100 11 s, 150 ~ 60 s). When that is more than half the time
+  left, backend='auto' solves on SCS instead (first order, stops on time), and
+  backend='clarabel' does not start it: the fit falls back to the low-rank path.
+* An SDP solve that returns no point (a time limit, a solver failure) falls back to the
+  low-rank path too (a solver failure also warns); its duals, if any, still give a bound.
+
+Then `answer_.limit_reached` is 'time_limit' and `solve_status_` says what happened. Without a
+time limit nothing is predicted or skipped: a backend that refuses the problem raises its
+ValueError (Clarabel's memory check, from n ~ 150-185 with 16-32 GB available, names SCS), as
+Model.solve does; backend='auto' passes over Clarabel then, and above n = 100 prefers SCS anyway.
 """
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
+import shutil
+import sys
 import time
 import warnings
 from typing import Any
@@ -27,10 +48,15 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
+from optlib import Deadline, Status
+from optlib.backend import choose_backend, get_backend
 from optlib.validate import check_positive
 
-from ._validation import check_choice, check_data, check_n_clusters
+from ._contract import ClusteringAnswer, check_backend, solve_options
+from ._validation import check_choice, check_data, check_features, check_n_clusters
 from .certificate import partition_certificate, sdp_dual_bound
 from .lowrank import nonneg_burer_monteiro
 from .metrics import inertia as _inertia
@@ -43,6 +69,12 @@ KERNELS = ("linear", "precomputed")
 DEVICES = ("auto", "numpy", "torch", "cuda")
 AUTO_SDP_MAX_N = 80           # solver="auto": the SDP up to this n, low rank above
 DENSE_MEMBERSHIP_MAX_N = 2000  # membership_ is stored densely up to this n
+#: Predicted seconds to Clarabel's first iterate on the Peng-Wei SDP per k^3, k = n(n+1)/2
+#: (setup and one interior-point iteration, each a factorisation with a dense block of order k):
+#: measured with Clarabel 0.11.1 on one thread: n = 60 0.76 s, 80 2.8 s, 100 11.2 s (predicted
+#: 0.67, 3.7, 14.2).
+CLARABEL_SECONDS_PER_K3 = 1.1e-10
+SDP_SHARE = 0.8               # share of the time left that the SDP solve may take
 
 
 class SDPKMeans(ClusterMixin, BaseEstimator):
@@ -50,24 +82,30 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
 
     Parameters: n_clusters (K); solver 'auto' | 'sdp' | 'lowrank'; backend (optlib backend
     of the sdp path); kernel 'linear' (A = Xc Xc') or 'precomputed' (X is an n x n PSD Gram
-    matrix); time_limit (seconds, either path); rank (columns of U, default K), max_iter
-    and tol (low-rank path); device 'auto' | 'numpy' | 'torch' | 'cuda' (low-rank path:
-    'auto' uses torch on a GPU when one is present, numpy otherwise); certify_tol (relative
-    tolerance of `optimal_`); random_state; solve_options (dict passed to Model.solve).
+    matrix); time_limit (seconds for the whole fit, either path; see the module docstring);
+    rank (columns of U, default K), max_iter and tol (low-rank path); device 'auto' | 'numpy' |
+    'torch' | 'cuda' (low-rank path: 'auto' uses torch on a GPU when one is present, numpy
+    otherwise; torch is imported only when it already is or a GPU device is visible);
+    certify_tol (relative tolerance of `optimal_`); random_state; options (dict of backend
+    options passed on to Model.solve); solve_options (deprecated alias of options).
 
     Fitted: labels_, membership_ (Z, or U U' up to n = 2000; None above),
     membership_factor_ (U, low-rank path), inertia_, bound_ (certified lower bound on the
-    inertia of every partition; -inf if none), bound_certified_, bound_sources_, gap_,
-    optimal_, sdp_objective_, cluster_centers_ (linear kernel), path_, status_ (the solve's
-    status: an SDP status, or whether the low-rank iteration converged), result_, time_.
+    inertia of every partition; -inf if none), bound_certified_, bound_sources_, gap_
+    (optlib.relative_gap(inertia_, bound_)), optimal_, sdp_objective_, cluster_centers_ (linear
+    kernel), path_, answer_ (the optlib.Answer: objective = inertia_, bound = bound_, status
+    OPTIMAL exactly when optimal_, else FEASIBLE; limit_reached; timings; results), status_
+    (= answer_.status, an optlib.Status), solve_status_ (the solve's own status in words: an SDP
+    status, whether the low-rank iteration converged, a fallback), result_ (the optlib Result of
+    the SDP, or the low-rank result), n_features_in_, time_.
     The labels and the bound are valid whatever the status (a stopped solve gives a looser
-    bound, never a wrong one); the sdp path raises RuntimeError if the backend returns no point.
+    bound, never a wrong one); a time limit never raises.
     """
 
     def __init__(self, n_clusters: int = 2, solver: str = "auto", backend: str = "auto",
                  kernel: str = "linear", time_limit: float | None = None, rank: int | None = None,
                  max_iter: int = 3000, tol: float = 1e-6, init: str = "kmeans++", device: str = "auto",
-                 certify_tol: float = 1e-6, random_state: int | None = 0,
+                 certify_tol: float = 1e-6, random_state: int | None = 0, options: dict | None = None,
                  solve_options: dict | None = None):
         self.n_clusters = n_clusters
         self.solver = solver
@@ -81,16 +119,25 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         self.device = device
         self.certify_tol = certify_tol
         self.random_state = random_state
+        self.options = options
         self.solve_options = solve_options
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
 
     # -- fitting ----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> "SDPKMeans":
-        t0 = time.perf_counter()
+        """Cluster X (n x d data, or an n x n Gram matrix for kernel='precomputed'); y is ignored."""
         kernel = check_choice(self.kernel, "kernel", KERNELS)
         solver = check_choice(self.solver, "solver", SOLVERS)
         check_choice(self.device, "device", DEVICES)
         check_positive(self.time_limit, "time_limit", allow_none=True)
+        deadline = Deadline(self.time_limit)
         check_positive(self.certify_tol, "certify_tol")
+        backend = check_backend(self.backend)
+        opts = solve_options(self)
         X = check_data(X)
         n = X.shape[0]
         if kernel == "precomputed":
@@ -111,6 +158,9 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
             A, Xs = A / scale, None
         trace_scaled = float((Xs ** 2).sum()) if Xs is not None else float(np.trace(A))
 
+        self._results: list = []            # optlib Results of the solves of this fit
+        self._limits: list = []              # limits met ('time_limit', 'iteration_limit')
+        self._times = {"solve": 0.0, "round": 0.0, "certify": 0.0}
         sources: dict[str, float] = {}     # upper bounds on the (scaled) SDP value
         if K == 1:
             labels = np.zeros(n, dtype=np.int64)
@@ -119,67 +169,145 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
             sources["single cluster"] = 0.0 if kernel == "linear" else float(A.sum()) / n
             self.result_, self.membership_factor_, self.n_iter_ = None, None, 0
             self.path_ = "trivial (n_clusters=1)"
-            self.status_ = "OPTIMAL"
+            self.solve_status_ = "OPTIMAL"
         elif solver == "sdp":
-            Z, labels = self._fit_sdp(Xs, A, K, sources)
+            out = self._fit_sdp(Xs, A, K, sources, backend, opts, deadline)
+            if out is None:                  # no point from the SDP: the low-rank path's partition
+                sdp_path, sdp_status = self.path_, self.solve_status_
+                Z, labels = self._fit_lowrank(Xs, A, K, sources, deadline)
+                self.path_ = f"{self.path_}, fallback from {sdp_path}"
+                self.solve_status_ = f"{sdp_status}; low-rank fallback: {self.solve_status_}"
+            else:
+                Z, labels = out
         else:
-            Z, labels = self._fit_lowrank(Xs, A, K, sources)
+            Z, labels = self._fit_lowrank(Xs, A, K, sources, deadline)
+        t_cert = time.perf_counter()
         if K > 1:
             try:
-                w = partition_certificate(labels, K, X=Xs) if Xs is not None else partition_certificate(labels, K, A=A)
+                w = (partition_certificate(labels, K, X=Xs, deadline=deadline) if Xs is not None
+                     else partition_certificate(labels, K, A=A, deadline=deadline))
                 sources["partition witness"] = float(w.value)
             except (ValueError, np.linalg.LinAlgError):
                 pass
 
         self.labels_ = labels
         self.membership_ = Z
-        self.inertia_ = (_inertia(X, labels) if kernel == "linear"
-                         else kernel_inertia(H @ (0.5 * (X + X.T)) @ H, labels))
+        self.inertia_ = _inertia(X, labels) if kernel == "linear" else kernel_inertia(scale * A, labels)
         lower = {k: scale * (trace_scaled - v) for k, v in sources.items() if math.isfinite(v)}
         self.bound_sources_ = lower
         self.bound_ = max(lower.values()) if lower else -math.inf
         self.bound_certified_ = bool(lower)
         diff = self.inertia_ - self.bound_
-        self.gap_ = (0.0 if diff <= 0 else diff / max(abs(self.inertia_), 1e-10)) if lower else math.inf
         self.optimal_ = bool(lower) and diff <= self.certify_tol * max(1.0, abs(self.inertia_))
         if kernel == "linear":
             self.cluster_centers_ = cluster_means(X, labels, K)
         self.n_features_in_ = X.shape[1]
-        self.time_ = time.perf_counter() - t0
+        self._times["certify"] += time.perf_counter() - t_cert
+        self.time_ = deadline.elapsed()
+        if deadline.expired():
+            self._limits.append("time_limit")
+        limit = "time_limit" if "time_limit" in self._limits else (self._limits[0] if self._limits else None)
+        self.answer_ = ClusteringAnswer(
+            status=Status.OPTIMAL if self.optimal_ else Status.FEASIBLE, objective=float(self.inertia_),
+            bound=float(self.bound_), verified=self.bound_certified_, limit_reached=limit,
+            timings={"total": self.time_, **self._times}, results=tuple(self._results), sense="min",
+            stop_reason=self.solve_status_)
+        self.status_ = self.answer_.status
+        self.gap_ = self.answer_.gap
+        del self._results, self._limits, self._times
         return self
 
-    def _fit_sdp(self, Xs, A, K, sources):
+    def _sdp_backend(self, sdp, n: int, backend: str, deadline: Deadline) -> tuple[str | None, str]:
+        """(backend to solve the SDP on, or None to skip it; why, '' when as asked). Under a time
+        limit Clarabel runs only when its predicted time to a first iterate is at most half the
+        time left (module docstring); 'auto' then takes SCS, an explicit 'clarabel' is skipped."""
+        auto = backend.lower() == "auto"
+        if not deadline.limited:
+            return backend, ""
+        chosen = choose_backend(sdp.model.compile()).name if auto else backend.lower()
+        if chosen != "clarabel":
+            return backend, ""
+        predicted = CLARABEL_SECONDS_PER_K3 * (n * (n + 1) / 2) ** 3
+        left = deadline.remaining()
+        if predicted <= 0.5 * left:
+            return backend, ""
+        why = (f"clarabel predicted {predicted:.3g} s to its first iterate (n = {n}), more than half of the "
+               f"{left:.3g} s left")
+        if auto:
+            try:
+                if get_backend("scs").available():
+                    return "scs", f"auto: scs ({why})"
+            except (ValueError, ImportError):
+                pass
+            return None, f"sdp skipped ({why}; scs not installed)"
+        return None, f"sdp on clarabel skipped ({why})"
+
+    def _fit_sdp(self, Xs, A, K, sources, backend, opts, deadline):
+        """(Z, labels) from the SDP, or None when it gave no point (path_ and solve_status_ say why)."""
         Aff = Xs @ Xs.T if A is None else A
+        n = Aff.shape[0]
+        self.result_, self.membership_factor_, self.n_iter_ = None, None, 0
         sdp = build_kmeans_sdp(Aff, K)
-        opts = dict(self.solve_options or {})
-        res = sdp.model.solve(backend=self.backend, time_limit=self.time_limit, **opts)
+        use, why = self._sdp_backend(sdp, n, backend, deadline)
+        if use is None:
+            self.path_, self.solve_status_ = "sdp (not started)", why
+            self._limits.append("time_limit")
+            return None
+        if deadline.expired():
+            self.path_, self.solve_status_ = "sdp (not started)", "time limit reached before the SDP solve"
+            self._limits.append("time_limit")
+            return None
+        t0 = time.perf_counter()
+        given = deadline.left(floor=0.05, fraction=SDP_SHARE)
+        res = sdp.model.solve(backend=use, time_limit=given, **opts)
+        self._times["solve"] += time.perf_counter() - t0
+        self._results.append(res)
         self.result_ = res
-        self.membership_factor_ = None
         self.n_iter_ = res.iterations
         self.path_ = f"sdp ({res.backend.name})"
-        self.status_ = res.status.name + (f" ({res.limit_reached})" if res.limit_reached else "")
-        if res.x is None:
-            raise RuntimeError(f"the SDP solve returned no point (status {res.status.name}: {res.message}); "
-                               "try another backend or solver='lowrank'")
-        Z = np.asarray(res[sdp.Z], dtype=float)
-        self.sdp_objective_ = float(res.objective)
-        if res.certificate.verified and math.isfinite(res.bound):
+        self.solve_status_ = res.status.name + (f" ({res.limit_reached})" if res.limit_reached else "")
+        if why:
+            self.solve_status_ += f"; {why}"
+        limit = res.limit_reached
+        if (limit is None and given is not None and res.status is not Status.OPTIMAL
+                and res.timings["total"] >= 0.9 * given):
+            limit = "time_limit"             # e.g. SCS's 'solved (inaccurate)' at its time limit
+        if limit:
+            self._limits.append(limit)
+        t0 = time.perf_counter()
+        if res.x is not None and res.certificate.verified and math.isfinite(res.bound):
             sources["optlib conic duality"] = float(res.bound)
-        duals = dual_matrices(sdp, res)
+        try:
+            duals = dual_matrices(sdp, res)
+        except (ValueError, TypeError, IndexError):
+            duals = None
         if duals is not None and np.all(np.isfinite(duals[0])) and np.all(np.isfinite(duals[1])):
             sources["duals + eigenvalue correction"] = float(sdp_dual_bound(Aff, duals[0], duals[1], K).value)
+        self._times["certify"] += time.perf_counter() - t0
+        if res.x is None:
+            if limit != "time_limit":
+                warnings.warn(f"SDPKMeans: the SDP solve on {res.backend.name} returned no point (status "
+                              f"{res.status.name}: {res.message}); the labels come from the low-rank path",
+                              ConvergenceWarning, stacklevel=3)
+            return None
+        Z = np.asarray(res[sdp.Z], dtype=float)
+        self.sdp_objective_ = float(res.objective)
+        t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            labels = round_membership(Xs if Xs is not None else Aff, K, Z=Z, random_state=self.random_state)
+            labels = round_membership(Xs if Xs is not None else Aff, K, Z=Z, random_state=self.random_state,
+                                      n_init=1 if deadline.expired() else 10)
+        self._times["round"] += time.perf_counter() - t0
         return Z, labels
 
-    def _fit_lowrank(self, Xs, A, K, sources):
+    def _fit_lowrank(self, Xs, A, K, sources, deadline):
         n = Xs.shape[0] if Xs is not None else A.shape[0]
         r = K if self.rank is None else check_positive(self.rank, "rank", integer=True)
         check_positive(self.max_iter, "max_iter", integer=True)
         check_positive(self.tol, "tol")
         xp, dev = _array_module(self.device)
         init = check_choice(self.init, "init", ("kmeans++", "random"))
+        t0 = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
         U0 = rng.random((n, r)) / math.sqrt(n)
         if init == "kmeans++":
@@ -201,19 +329,26 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         else:
             apply = lambda U: -(data_t @ U)
         res = nonneg_burer_monteiro([apply], [float(K)], [U0], max_iter=int(self.max_iter), tol=float(self.tol),
-                                    time_limit=self.time_limit)
+                                    time_limit=deadline)
+        self._times["solve"] += time.perf_counter() - t0
         U = res.U[0]
         self.result_ = res
         self.membership_factor_ = U
         self.n_iter_ = res.iterations
         self.sdp_objective_ = -res.objective
         self.path_ = "lowrank (" + ("numpy cpu" if xp is None else f"torch {dev}") + ")"
-        self.status_ = ("converged" if res.converged else
-                        f"stopped after {res.iterations} steps (row-sum violation {res.infeasibility:.2g})")
+        self.solve_status_ = ("converged" if res.converged else
+                              f"stopped after {res.iterations} steps (row-sum violation {res.infeasibility:.2g}"
+                              + (f", {res.limit_reached}" if res.limit_reached else "") + ")")
+        if res.limit_reached:
+            self._limits.append(res.limit_reached)
+        t0 = time.perf_counter()
         Z = U @ U.T if n <= DENSE_MEMBERSHIP_MAX_N else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            labels = round_membership(Xs if Xs is not None else A, K, U=U, random_state=self.random_state)
+            labels = round_membership(Xs if Xs is not None else A, K, U=U, random_state=self.random_state,
+                                      n_init=1 if deadline.expired() else 10)
+        self._times["round"] += time.perf_counter() - t0
         return Z, labels
 
     # -- sklearn API ------------------------------------------------------------------
@@ -221,21 +356,19 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         return self.fit(X).labels_
 
     def predict(self, X: Any) -> np.ndarray:
-        """Nearest fitted cluster centre (linear kernel only)."""
-        if not hasattr(self, "labels_"):
-            raise ValueError("this SDPKMeans is not fitted yet; call fit(X) first")
+        """Nearest fitted cluster centre, argmin_k ||x - c_k||^2 (linear kernel only)."""
+        check_is_fitted(self, "labels_", msg="this SDPKMeans is not fitted yet; call fit(X) first")
         if not hasattr(self, "cluster_centers_"):
             raise ValueError("predict needs kernel='linear' (no centres in a precomputed kernel's feature space)")
-        X = check_data(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, the model was fitted with {self.n_features_in_}")
+        X = check_features(X, self.n_features_in_, type(self).__name__)
         d = ((X[:, None, :] - self.cluster_centers_[None]) ** 2).sum(axis=2)
         return d.argmin(axis=1)
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Minus the inertia of X assigned to the fitted centres (as sklearn's KMeans)."""
+        """Minus the inertia of X assigned to the fitted centres, -sum_i min_k ||x_i - c_k||^2
+        (as sklearn's KMeans: higher is better)."""
         lab = self.predict(X)
-        X = np.asarray(X, dtype=float)
+        X = check_data(X)
         return -float(((X - self.cluster_centers_[lab]) ** 2).sum())
 
     def summary(self) -> str:
@@ -244,14 +377,30 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
                  + ("exact recovery CERTIFIED (global K-means optimum)" if self.optimal_ else "not certified optimal")]
         for k, v in self.bound_sources_.items():
             lines.append(f"  bound from {k}: {v:.8g}")
-        lines.append(f"  solve status: {self.status_}; time {self.time_:.3g} s")
+        limit = f"; limit reached: {self.answer_.limit_reached}" if self.answer_.limit_reached else ""
+        lines.append(f"  status {self.status_.name}; solve status: {self.solve_status_}{limit}; "
+                     f"time {self.time_:.3g} s")
         return "\n".join(lines)
+
+
+def _gpu_visible() -> bool:
+    """Whether a GPU may be there, without importing torch (2+ s) when it is not imported yet:
+    torch's own answer if it is imported, else an NVIDIA / ROCm device node or nvidia-smi."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return bool(torch.cuda.is_available())
+    if importlib.util.find_spec("torch") is None:
+        return False
+    return (any(os.path.exists(p) for p in ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd"))
+            or shutil.which("nvidia-smi") is not None)
 
 
 def _array_module(device: str):
     """(torch, device) for the low-rank path, or (None, 'cpu') for numpy."""
     device = device.strip().lower()
     if device == "numpy":
+        return None, "cpu"
+    if device == "auto" and not _gpu_visible():
         return None, "cpu"
     try:
         import torch

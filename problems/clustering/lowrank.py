@@ -27,6 +27,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from optlib import Deadline
+
 Apply = Callable[[Any], Any]
 
 
@@ -40,6 +42,7 @@ class LowRankResult:
     converged: bool
     time: float
     history: list = field(default_factory=list)
+    limit_reached: str | None = None   # 'time_limit' or 'iteration_limit' when stopped by one
 
 
 def _project(U: Any, t: float) -> Any:
@@ -91,7 +94,7 @@ def _stationarity(Us, grads, traces) -> float:
 
 def nonneg_burer_monteiro(applies: Sequence[Apply], traces: Sequence[float], U0: Sequence[Any],
                           max_iter: int = 3000, tol: float = 1e-6, stat_tol: float = 1e-4,
-                          beta: float = 1.0, inner: int = 50, time_limit: float | None = None,
+                          beta: float = 1.0, inner: int = 50, time_limit: float | Deadline | None = None,
                           callback: Callable | None = None) -> LowRankResult:
     """Augmented-Lagrangian projected gradient on the factors U_b (see the module docstring).
 
@@ -99,9 +102,13 @@ def nonneg_burer_monteiro(applies: Sequence[Apply], traces: Sequence[float], U0:
     Each outer iteration takes up to `inner` projected-gradient steps (fewer once the
     relative stationarity residual of L is below max(stat_tol, ||h||_inf)), then updates y.
     converged=True when ||h||_inf <= tol and the residual <= stat_tol; otherwise it stops
-    after max_iter gradient steps or time_limit seconds with converged=False.
+    after max_iter gradient steps (limit_reached='iteration_limit') or when `time_limit` (seconds
+    or an optlib.Deadline shared with the caller; checked after every step) has passed
+    (limit_reached='time_limit'), with converged=False.
     """
     t0 = time.perf_counter()
+    deadline = Deadline.of(time_limit)
+    stop, stuck = None, False
     Us = [_project(U, t) for U, t in zip(U0, traces)]
     y = Us[0][:, :1] * 0.0
     step = 1.0
@@ -121,7 +128,7 @@ def nonneg_burer_monteiro(applies: Sequence[Apply], traces: Sequence[float], U0:
             out.append(2.0 * cu + w @ s + (U.T @ w).T)
         return out
 
-    while it < max_iter:
+    while it < max_iter and stop is None and not stuck:
         infeas = float(abs(h).max())
         for j in range(inner):               # at least one step per multiplier update
             grads = gradients(Us, CU, h)
@@ -137,11 +144,15 @@ def nonneg_burer_monteiro(applies: Sequence[Apply], traces: Sequence[float], U0:
                     break
                 step *= 0.5
             if not math.isfinite(nval):      # no finite step found: stop rather than take it
+                stuck = True
                 break
             Us, val, f, h, CU = new, nval, nf, nh, nCU
             step = min(1.5 * step, 1e8)
             it += 1
             if it >= max_iter:
+                break
+            if deadline.expired():
+                stop = "time_limit"
                 break
         y = y + beta * h
         infeas = float(abs(h).max())
@@ -155,8 +166,12 @@ def nonneg_burer_monteiro(applies: Sequence[Apply], traces: Sequence[float], U0:
         if infeas <= tol and stat <= stat_tol:
             converged = True
             break
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            break
+        if deadline.expired():
+            stop = "time_limit"
+    if converged:
+        stop = None
+    elif stop is None and it >= max_iter:
+        stop = "iteration_limit"
     return LowRankResult(U=[_np(U) for U in Us], y=_np(y).ravel(), objective=f,
                          infeasibility=float(abs(h).max()), iterations=it, converged=converged,
-                         time=time.perf_counter() - t0, history=history)
+                         time=time.perf_counter() - t0, history=history, limit_reached=stop)

@@ -41,10 +41,11 @@ def fill_empty(labels: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
 
 
 def round_membership(X: np.ndarray, k: int, Z: np.ndarray | None = None, U: np.ndarray | None = None,
-                     random_state: int | None = 0) -> np.ndarray:
-    """Labels 0..k-1 (all used) from Z or its factor U, by K-means on the spectral embedding."""
+                     random_state: int | None = 0, n_init: int = 10) -> np.ndarray:
+    """Labels 0..k-1 (all used) from Z or its factor U, by K-means (n_init starts) on the
+    spectral embedding."""
     if k == 1:
         return np.zeros(X.shape[0], dtype=np.int64)
     E = spectral_embedding(Z, U, k)
-    lab = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(E)
+    lab = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit_predict(E)
     return fill_empty(lab.astype(np.int64), X, k)

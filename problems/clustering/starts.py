@@ -34,6 +34,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
+from optlib import Deadline
+
 from .gaussian import estimate_covariances, shrunk_loglik
 from .metrics import misclustering_error
 
@@ -52,11 +54,14 @@ def labels_loglik(X: np.ndarray, labels: np.ndarray, K: int, kind: str, reg_cova
 
 
 def pool_partitions(X: np.ndarray, K: int, pools: tuple[str, ...], count: int, kind: str,
-                    rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
-    """[(name, labels)]: `count` partitions of each kind in `pools` (seeds drawn from rng)."""
+                    rng: np.random.Generator, deadline: Deadline | None = None) -> list[tuple[str, np.ndarray]]:
+    """[(name, labels)]: `count` partitions of each kind in `pools` (seeds drawn from rng); fewer
+    when `deadline` (an optlib.Deadline) passes: the pool stops growing then."""
     out = []
     for pool in pools:
         for i in range(count):
+            if deadline is not None and deadline.expired():
+                return out
             seed = int(rng.integers(2**31 - 1))
             if pool == "kmeans":
                 lab = KMeans(K, n_init=1, random_state=seed).fit_predict(X)
