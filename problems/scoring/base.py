@@ -1,20 +1,25 @@
-"""What the SLIM and checklist estimators share: solving the IP with honest statuses."""
+"""What the SLIM and checklist estimators share: solving the IP with honest statuses, one
+time budget for the whole fit, and the backend's own options."""
 from __future__ import annotations
 
 import dataclasses
 import numbers
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from optlib import Result, Status, relative_gap
+from optlib import Deadline, Result, Status, relative_gap
 
 from .grid import grid_round
 from .validation import fit_status_message
+
+# keywords the estimators give Model.solve themselves: `options` may not set them
+_OWN_SOLVE_KEYWORDS = ("backend", "time_limit", "rel_gap", "threads", "verbose", "warm_start", "deadline",
+                       "options")
 
 
 class IPClassifierMixin:
@@ -29,25 +34,54 @@ class IPClassifierMixin:
     _model_word = ""     # "scoring system", "checklist"
     _relax = ""          # parameters to relax when infeasible
 
-    def _time_left(self, spent: float) -> float | None:
-        """time_limit less `spent` seconds, but at least min(time_limit, 1 s); None: no limit."""
+    def _clock(self, start: float | None = None) -> Deadline:
+        """One Deadline for the whole fit (from `start`, a time.perf_counter() value); checks
+        time_limit and options first (ValueError naming them)."""
+        self._solve_options()
+        return Deadline(self.time_limit, start=start)
+
+    def _solve_options(self) -> dict[str, Any]:
+        """`options` as a dict of the backend's own solve options (passed to Model.solve)."""
+        opts = self.options
+        if opts is None:
+            return {}
+        if not isinstance(opts, Mapping) or not all(isinstance(k, str) for k in opts):
+            raise ValueError(f"options must be a dict of the backend's solve options (str keys) or None, "
+                             f"got {opts!r}")
+        clash = sorted(set(opts).intersection(_OWN_SOLVE_KEYWORDS))
+        if clash:
+            raise ValueError(f"options must not set {', '.join(map(repr, clash))}: "
+                             f"{'they are' if len(clash) > 1 else 'it is'} a parameter of {type(self).__name__}")
+        return dict(opts)
+
+    def _solve_kw(self) -> dict[str, Any]:
+        """backend, threads, verbose and the backend's options, for every solve of the fit."""
+        return dict(backend=self.backend, threads=self.threads, verbose=self.verbose, **self._solve_options())
+
+    def _time_left(self, clock: Deadline, spent: float = 0.0) -> float | None:
+        """The time limit for the next step: what is left of time_limit (on the clock, and less
+        the `spent` seconds the earlier steps report), but at least min(1, time_limit / 4) s
+        (a solver needs some time even when the budget is spent); None: no limit."""
         if self.time_limit is None:
             return None
         limit = float(self.time_limit)
-        return max(limit - spent, min(limit, 1.0))
+        left = min(limit - spent, clock.remaining())
+        return max(left, min(1.0, limit / 4))
 
-    def _solve(self, problem: Any, start: dict | None, spent: float = 0.0) -> Result:
-        """Solve with the estimator's parameters; the cut loop's seconds (`cuts_`) and `spent`
-        (e.g. a support search that found nothing) come off time_limit."""
+    def _solve(self, problem: Any, start: dict | None, clock: Deadline, spent: float = 0.0) -> Result:
+        """Solve with the estimator's parameters within what is left on `clock`; the cut loop's
+        seconds (`cuts_`) and `spent` (e.g. a support search that found nothing) come off
+        time_limit too."""
         cuts = getattr(self, "cuts_", None)
-        limit = self._time_left(spent + (cuts.seconds if cuts is not None else 0.0))
-        result = problem.model.solve(backend=self.backend, time_limit=limit, rel_gap=self.rel_gap,
-                                     threads=self.threads, verbose=self.verbose, warm_start=start)
-        if not result.status.has_solution:
-            message = fit_status_message(type(self).__name__, result, self._relax)
-            result = dataclasses.replace(result, message=message)
-            warnings.warn(message, UserWarning, stacklevel=3)
-        return result
+        limit = self._time_left(clock, spent + (cuts.seconds if cuts is not None else 0.0))
+        return problem.model.solve(time_limit=limit, rel_gap=self.rel_gap, warm_start=start, **self._solve_kw())
+
+    def _no_model(self, result: Result, stacklevel: int = 3) -> Result:
+        """`result` with a message saying what to relax, repeated as a UserWarning at
+        `stacklevel` (the caller of fit): the fit found no model."""
+        message = fit_status_message(type(self).__name__, result, self._relax)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+        return dataclasses.replace(result, message=message)
 
     def _cut_rounds(self) -> int:
         """LP rounds of the cut loop: 0 for cuts=False, 30 for True, else the positive int given."""
@@ -66,6 +100,12 @@ class IPClassifierMixin:
         if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not budget >= 0:
             raise ValueError(f"cut_time must be a number >= 0 or None, got {budget!r}")
         return float(budget)
+
+    def _cut_seconds(self, clock: Deadline) -> float:
+        """The cut loop's seconds on this fit: `_cut_budget()`, but at most half the time left."""
+        left = clock.remaining()
+        budget = self._cut_budget()
+        return budget if left is None else min(budget, 0.5 * left)
 
     @staticmethod
     def _round_bound(result: Result, extras: Iterable[tuple[float, float]]) -> Result:

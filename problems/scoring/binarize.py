@@ -18,22 +18,35 @@ from sklearn.utils.validation import check_is_fitted
 
 
 def _columns(X: Any, names: list[str] | None) -> tuple[list[str], list[np.ndarray]]:
-    """(names, columns) from a dict of arrays, a pandas DataFrame or a 2-d array."""
+    """(names, columns) from a dict of arrays, a pandas DataFrame or a 2-d array; complex
+    entries are refused (ValueError), never cast to real."""
     if sp.issparse(X):
         raise TypeError("Binarizer needs dense data; sparse input is not supported (use X.toarray())")
     if isinstance(X, dict):
         cols = list(X)
-        return [str(c) for c in cols], [np.asarray(X[c]) for c in cols]
-    if hasattr(X, "columns") and hasattr(X, "__getitem__"):
+        names, columns = [str(c) for c in cols], [np.asarray(X[c]) for c in cols]
+    elif hasattr(X, "columns") and hasattr(X, "__getitem__"):
         cols = list(X.columns)
-        return [str(c) for c in cols], [np.asarray(X[c]) for c in cols]
-    arr = np.asarray(X, dtype=object)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-d (a table), got shape {arr.shape}")
-    names = names or [f"x{j}" for j in range(arr.shape[1])]
-    if len(names) != arr.shape[1]:
-        raise ValueError(f"feature_names has {len(names)} names but X has {arr.shape[1]} columns")
-    return list(names), [arr[:, j] for j in range(arr.shape[1])]
+        names, columns = [str(c) for c in cols], [np.asarray(X[c]) for c in cols]
+    else:
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim != 2:
+            raise ValueError(f"X must be 2-d (a table), got shape {arr.shape}")
+        names = names or [f"x{j}" for j in range(arr.shape[1])]
+        if len(names) != arr.shape[1]:
+            raise ValueError(f"feature_names has {len(names)} names but X has {arr.shape[1]} columns")
+        names, columns = list(names), [arr[:, j] for j in range(arr.shape[1])]
+    for name, col in zip(names, columns):
+        if _is_complex(col):
+            raise ValueError(f"Complex data not supported: column {name!r} holds complex numbers")
+    return names, columns
+
+
+def _is_complex(col: np.ndarray) -> bool:
+    """True when the column is complex, or an object column holding a complex number."""
+    if np.iscomplexobj(col):
+        return True
+    return col.dtype == object and any(isinstance(v, (complex, np.complexfloating)) for v in col.ravel())
 
 
 def _numeric(col: np.ndarray) -> np.ndarray | None:

@@ -12,6 +12,7 @@ fairness, forced items and one item per source column), on any MILP backend.
 from __future__ import annotations
 
 import numbers
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -19,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
 
+from .answer import fit_answer
 from .base import IPClassifierMixin
 from .binarize import Binarizer
 from .checklist_model import COSTS, ChecklistProblem, ChecklistSpec, build_checklist
@@ -56,9 +58,12 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     'fpr'), max_fnr, max_fpr, max_fnr_gap / max_fpr_gap (with `groups` in fit), include /
     exclude (items forced in / out, by name or index), one_item_per_feature,
     item_features (source column per item, when X is already binary), binarizer (None: X
-    must be 0/1; a Binarizer to build items from a raw table), constraints
-    (callable(model, variables)), backend, time_limit, rel_gap, warm_start (greedy),
-    threads, verbose, feature_names, cuts (True: before solving, add the dominance cuts of
+    must be 0/1, any other value is a ValueError; a Binarizer to build items from a raw table,
+    numeric or text columns), constraints
+    (callable(model, variables)), backend, time_limit (seconds for the whole fit: binarising,
+    cut loop, warm start and solve; a limit never raises, `result_` says what was proved),
+    options (a dict of the backend's own solve options, passed to Model.solve), rel_gap,
+    warm_start (greedy), threads, verbose, feature_names, cuts (True: before solving, add the dominance cuts of
     `checklist_cuts.py`, which keep the optimum, in up to 30 LP rounds; an int: that many
     rounds; False: none), cut_time (seconds for the cut loop; None: min(10, max(2,
     time_limit / 5))).
@@ -66,8 +71,14 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     The reported bound is rounded up to the grid of attainable objective values (integer
     cost + items / (N + 1), `grid.py`); the status becomes OPTIMAL when it reaches the incumbent.
 
-    Fitted: classes_, items_ (chosen item names), item_indices_, M_, result_, binarizer_,
-    cuts_ (the cuts added, None when cuts=False).
+    Fitted: classes_, items_ (chosen item names), item_indices_, M_, result_ (the fit's
+    `answer.FitAnswer`, an optlib.Answer: status, objective, bound, gap, verified,
+    limit_reached, timings of the whole fit, results: the optlib solve), binarizer_, cuts_ (the
+    cuts added, None when cuts=False).
+
+    scikit-learn's estimator checks: with a Binarizer every check passes; with binarizer=None
+    the checks that fit on real-valued X (25 of scikit-learn 1.9's, listed with the reason in
+    tests/test_contract_scoring.py) meet the 0/1 ValueError by design. Complex input is refused.
     """
 
     _model_attr, _model_word = "M_", "checklist"
@@ -79,7 +90,8 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  item_features: Any = None, binarizer: Any = None, constraints: Callable | None = None,
                  backend: str = "auto", time_limit: float | None = None, rel_gap: float | None = 0.0,
                  warm_start: bool = True, threads: int | None = None, verbose: bool = False,
-                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None):
+                 feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None,
+                 options: dict | None = None):
         self.max_items = max_items
         self.M = M
         self.cost = cost
@@ -102,6 +114,7 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         self.feature_names = feature_names
         self.cuts = cuts
         self.cut_time = cut_time
+        self.options = options
 
     # -- data --------------------------------------------------------------------------
     def _items(self, X: Any, fit: bool) -> tuple[np.ndarray, list[str], list[str] | None]:
@@ -185,10 +198,14 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         return problem
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> "ChecklistClassifier":
-        """Build and solve the IP; sets items_, M_ and result_."""
+        """Build and solve the IP; sets items_, M_ and result_. time_limit holds for the whole
+        fit (one optlib.Deadline shared by every step)."""
+        t0 = time.perf_counter()
         for attr in ("items_", "item_indices_", "M_", "cuts_"):
             self.__dict__.pop(attr, None)
+        clock = self._clock(start=t0)
         problem = self.build(X, y, groups)
+        parts = {"build": time.perf_counter() - t0}
         self.problem_ = problem
         v = problem.variables
         self.cuts_ = None
@@ -198,12 +215,14 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
             self.cuts_ = separate_pair_cuts(problem.model, problem.data.X[problem.keep],
                                             problem.data.sign[problem.keep], rounds=rounds,
-                                            time_limit=self._cut_budget())
+                                            time_limit=self._cut_seconds(clock))
+        parts["cuts"] = self.cuts_.seconds if self.cuts_ is not None else 0.0
+        t = time.perf_counter()
         start = None
-        if self.warm_start:
+        if self.warm_start and not clock.expired():
             from .warmstart import greedy_checklist
 
-            found = greedy_checklist(problem)
+            found = greedy_checklist(problem, clock)
             if found is not None:
                 items, M = found
                 use = np.zeros(problem.data.X.shape[1])
@@ -211,13 +230,18 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                 pred = problem.data.X[:, items].sum(axis=1) >= M
                 wrong = np.where(problem.data.sign > 0, ~pred, pred)
                 start = {v.use: use, v.M: np.array([float(M)]), v.errors: wrong.astype(float)}
-        result = self._solve(problem, start)
+        parts["warm_start"] = time.perf_counter() - t
+        t = time.perf_counter()
+        result = self._solve(problem, start, clock)
+        parts["solve"] = time.perf_counter() - t
+        if not result.status.has_solution:
+            result = self._no_model(result)
         if result.status.has_solution:
             use = np.asarray(result[v.use]).ravel() > 0.5
             self.item_indices_ = np.flatnonzero(use)
             self.items_ = [self._names[j] for j in self.item_indices_]
             self.M_ = int(round(float(np.asarray(result[v.M]).ravel()[0])))
-        self.result_ = self._round_bound(result, problem.grid_extras())
+        self.result_ = fit_answer(self._round_bound(result, problem.grid_extras()), result, [result], parts, t0)
         return self
 
     # -- prediction --------------------------------------------------------------------
@@ -230,6 +254,13 @@ class ChecklistClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return np.where(self.decision_function(X) > 0, self.classes_[1], self.classes_[0])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.binarizer is not None:          # a Binarizer reads text and categorical columns
+            tags.input_tags.string = True
+            tags.input_tags.categorical = True
+        return tags
 
     def checklist(self) -> Checklist:
         """The fitted checklist, printable."""

@@ -19,7 +19,7 @@ import numpy as np
 
 import optlib
 
-from .cuts import CutLP, HullCuts, add_cuts
+from .cuts import _LP_FLOOR, CutLP, HullCuts, add_cuts
 
 
 def most_violated(V: np.ndarray, done: np.ndarray, limit: int) -> list[tuple[int, int]]:
@@ -38,7 +38,8 @@ def separate_pair_cuts(model: optlib.Model, A: np.ndarray, sign: np.ndarray, rou
                        use: str = "use") -> HullCuts:
     """Cutting-plane loop on the LP relaxation of `model` (rows of A behind `errors[r]`, items
     behind `use[j]`); adds the violated cuts of the module doc as rows named 'dominance'.
-    Returns them as HullCuts (sets = (p, n), outside = T(p, n))."""
+    Returns them as HullCuts (sets = (p, n), outside = T(p, n)). time_limit: seconds for the
+    loop; each LP gets what is left of them (at least `cuts._LP_FLOOR`)."""
     t0 = time.perf_counter()
     out = HullCuts()
     A = np.asarray(A, dtype=float)
@@ -51,7 +52,7 @@ def separate_pair_cuts(model: optlib.Model, A: np.ndarray, sign: np.ndarray, rou
     Ap, An1 = A[pos], 1.0 - A[neg]
     done = np.zeros((pos.size, neg.size), bool)
     for _ in range(rounds):
-        x = lp.solve(out.lp_bounds)
+        x = lp.solve(out.lp_bounds, max(time_limit - (time.perf_counter() - t0), _LP_FLOOR))
         if x is None:
             break
         z, u = x[zi], x[ui]

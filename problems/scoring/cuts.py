@@ -94,18 +94,27 @@ def _verified(X: np.ndarray, sign: np.ndarray, rows: np.ndarray) -> np.ndarray |
     return np.asarray(rows)[[v > 0 for v in u]]
 
 
-def hull_set(X: np.ndarray, sign: np.ndarray, cost: np.ndarray) -> np.ndarray | None:
+def hull_set(X: np.ndarray, sign: np.ndarray, cost: np.ndarray, time_limit: float | None = None) -> np.ndarray | None:
     """Rows of a cheapest (by `cost`) vertex of the hull-intersection polytope, exactly
-    re-proved non-separable; None if the hulls of the two classes do not meet."""
+    re-proved non-separable; None if the hulls of the two classes do not meet (or the LP is
+    not solved within `time_limit` seconds)."""
     if not (np.any(sign > 0) and np.any(sign < 0)):
         return None
     A, rhs = _hull_system(X, sign)
-    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=(0, None), method="highs-ds")
+    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=(0, None), method="highs-ds", options=_lp_options(time_limit))
     if res.status != 0:
         return None
     u = res.x
     rows = np.flatnonzero(u > 1e-9 * max(1.0, float(u.max())))
     return _verified(X, sign, rows)
+
+
+_LP_FLOOR = 0.25     # seconds an LP of a cut loop gets even when the loop's budget is spent
+
+
+def _lp_options(time_limit: float | None) -> dict:
+    """scipy linprog options: HiGHS's time limit (at least 1 ms) when one is given."""
+    return {} if time_limit is None else {"time_limit": max(float(time_limit), 1e-3)}
 
 
 def _relaxation(model: optlib.Model):
@@ -139,13 +148,14 @@ class CutLP:
             return np.zeros(0, bool)
         return (sp.vstack(self.rows) @ x) >= -1 - tol
 
-    def solve(self, bounds_out: list[float]) -> np.ndarray | None:
-        """An optimal point (appending the LP value to bounds_out), or None if not solved."""
+    def solve(self, bounds_out: list[float], time_limit: float | None = None) -> np.ndarray | None:
+        """An optimal point (appending the LP value to bounds_out), or None if not solved
+        (within `time_limit` seconds, if given)."""
         A = sp.vstack([self.A_ub] + self.rows).tocsr() if self.rows else self.A_ub
         b = np.concatenate([self.b_ub, -np.ones(len(self.rows))]) if self.rows else self.b_ub
         eq = self.A_eq.shape[0] > 0
         lp = linprog(self.c, A_ub=A, b_ub=b, A_eq=self.A_eq if eq else None, b_eq=self.b_eq if eq else None,
-                     bounds=self.bounds, method="highs")
+                     bounds=self.bounds, method="highs", options=_lp_options(time_limit))
         if lp.status != 0:
             return None
         bounds_out.append(float(lp.fun + self.offset))
@@ -164,8 +174,13 @@ def separate_hull_cuts(model: optlib.Model, X: np.ndarray, sign: np.ndarray, err
     non-separable set under cost z* + penalty (penalty += 1 on each set found, so the
     sets of one round spread out) on all columns and, when `used` is given, on the columns
     the LP uses. Violated, exactly proved cuts are added as rows named "hull" (add=True);
-    prune=True keeps only the cuts binding at the last LP (slack ones slow the MIP down)."""
+    prune=True keeps only the cuts binding at the last LP (slack ones slow the MIP down).
+    time_limit: seconds for the loop; each LP gets what is left of them (at least _LP_FLOOR)."""
     t0 = time.perf_counter()
+
+    def left() -> float:        # seconds of the budget left (an LP gets at least _LP_FLOOR)
+        return time_limit - (time.perf_counter() - t0)
+
     out = HullCuts()
     n, d = X.shape
     cols_all = np.arange(d) if columns is None else np.asarray(columns, dtype=int)
@@ -175,7 +190,7 @@ def separate_hull_cuts(model: optlib.Model, X: np.ndarray, sign: np.ndarray, err
     seen: set[tuple] = set()
     x, new = None, 0
     for _ in range(rounds):
-        x = lp.solve(out.lp_bounds)
+        x = lp.solve(out.lp_bounds, max(left(), _LP_FLOOR))
         if x is None:
             break
         z = np.clip(x[zi], 0, 1)
@@ -191,9 +206,9 @@ def separate_hull_cuts(model: optlib.Model, X: np.ndarray, sign: np.ndarray, err
             extra = float(u_star[outside].sum()) if outside.size else 0.0
             penalty = np.zeros(n)
             for _ in range(per_round):
-                if time.perf_counter() - t0 > time_limit:
+                if left() <= 0:
                     break
-                S = hull_set(X[:, F], sign, z + penalty + 1e-4)
+                S = hull_set(X[:, F], sign, z + penalty + 1e-4, left())
                 if S is None or z[S].sum() + extra >= 1 - 1e-6:
                     break
                 penalty[S] += 1.0
@@ -209,7 +224,7 @@ def separate_hull_cuts(model: optlib.Model, X: np.ndarray, sign: np.ndarray, err
         if new == 0 or time.perf_counter() - t0 > time_limit:
             break
     if prune and out.sets:
-        x = lp.solve(out.lp_bounds) if new else x
+        x = lp.solve(out.lp_bounds, max(left(), _LP_FLOOR)) if new else x
         if x is not None:
             keep = np.flatnonzero(lp.binding(x))
             out.sets = [out.sets[k] for k in keep]

@@ -15,16 +15,19 @@ over integer points lambda in the coefficient box, written as the optlib Model o
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
+import time
 from typing import Any, Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from optlib import Status
+from optlib import Deadline, Result, Status, relative_gap
 from optlib.validate import check_nonneg
 
+from .answer import fit_answer
 from .base import IPClassifierMixin
 from .display import ScoreCard
 from .prepare import (
@@ -34,7 +37,7 @@ from .prepare import (
     merge_rows,
     rational_weights,
 )
-from .recheck import keep_better, recheck, warn_big_m
+from .recheck import full_objective, keep_better, recheck, warn_big_m
 from .slim_model import (
     SLIMProblem,
     auto_intercept_bounds,
@@ -100,7 +103,10 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     (pair of ints or per-feature int arrays), intercept_bounds (None: the tightest box
     that keeps the optimum), max_features, sign (-1/0/+1 per feature, or {name: sign}),
     class_weight (None, 'balanced', {label: w}), margin (a right answer needs
-    y * score >= margin), backend, time_limit, rel_gap (0: prove optimality),
+    y * score >= margin), backend, time_limit (seconds for the whole fit: cut loop, warm start,
+    search and solves; a limit never raises, `result_` says what was proved), options (a dict
+    of the backend's own solve options, passed to every Model.solve of the fit), rel_gap (0:
+    prove optimality),
     constraints (callable(model, variables) adding operational constraints, see
     `SLIMVariables`), warm_start, merge_duplicates, threads, verbose, feature_names,
     cuts (True: before solving, add non-separability cuts proved by exact Farkas multipliers,
@@ -120,13 +126,15 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     The reported bound is rounded up to the grid of attainable objective values (errors are
     integers, `grid.py`); the status becomes OPTIMAL when that bound reaches the incumbent.
 
-    Fitted: classes_, coef_ (ints, one per feature), intercept_, result_ (optlib Result:
-    status, objective, bound, gap), objective_ (training error rate + C0 * L0 of the
-    incumbent), n_errors_, problem_ (the built SLIMProblem, for inspection), cuts_ (the
-    `cuts.HullCuts` added, None when cuts=False), supports_ (method="support": the
-    `support.SupportSearch` record, one node per feature set; None otherwise). With
-    method="support", result_ is the solve of the model fixed at the incumbent (values by name,
-    e.g. result_.value("coef")) with the decomposition's status, bound, gap and message.
+    Fitted: classes_, coef_ (ints, one per feature), intercept_, result_ (the fit's
+    `answer.FitAnswer`, an optlib.Answer: status, objective, bound, gap, verified,
+    limit_reached, timings of the whole fit, results: the optlib solves; values by name at the
+    fitted model, e.g. result_.value("coef"), and its certificate come from `result_.result`,
+    the solve whose point it is: the IP's, or with method="support" the solve of the model fixed
+    at the incumbent), objective_ (training error rate + C0 * L0 of the incumbent), n_errors_,
+    problem_ (the built SLIMProblem, for inspection), cuts_ (the `cuts.HullCuts` added, None
+    when cuts=False), supports_ (method="support": the `support.SupportSearch` record, one node
+    per feature set; None otherwise).
     """
 
     _model_attr, _model_word = "coef_", "scoring system"
@@ -138,7 +146,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
                  rel_gap: float | None = 0.0, constraints: Callable | None = None, warm_start: bool = True,
                  merge_duplicates: bool = True, threads: int | None = None, verbose: bool = False,
                  feature_names: list[str] | None = None, cuts: bool | int = True, cut_time: float | None = None,
-                 method: str = "auto"):
+                 method: str = "auto", options: dict | None = None):
         self.C0 = C0
         self.coef_bounds = coef_bounds
         self.intercept_bounds = intercept_bounds
@@ -158,6 +166,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         self.cuts = cuts
         self.cut_time = cut_time
         self.method = method
+        self.options = options
 
     # -- fitting -----------------------------------------------------------------------
     def _check_params(self, d: int) -> int:
@@ -220,33 +229,43 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         return problem
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
-        """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc)."""
+        """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc).
+        time_limit holds for the whole fit (one optlib.Deadline shared by every step)."""
+        t0 = time.perf_counter()
         for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_", "supports_", "method_"):
             self.__dict__.pop(attr, None)
+        clock = self._clock(start=t0)
         problem = self.build(X, y, sample_weight)
+        parts = {"build": time.perf_counter() - t0}
         self.problem_ = problem
         self.supports_ = None
-        self.cuts_ = self._add_cuts(problem)
+        self.cuts_ = self._add_cuts(problem, clock)
+        parts["cuts"] = self.cuts_.seconds if self.cuts_ is not None else 0.0
+        t = time.perf_counter()
         start, first = None, None
-        if self.warm_start:
+        if self.warm_start and not clock.expired():
             from .warmstart import rounded_start
 
-            first = rounded_start(problem)                  # inside the boxes, or None
+            first = rounded_start(problem, clock)           # inside the boxes, or None
             if first is not None:
                 start = warm_values(problem, *first)
+        parts["warm_start"] = time.perf_counter() - t
         warn_big_m(problem)
         found = None
         self.method_ = self._chosen_method(problem)
         if self.method_ == "support" and problem.grid_extras():
-            found = self._fit_supports(problem, first)
+            found = self._fit_supports(problem, first, clock)
+            parts["search"] = self.supports_.seconds
         if found is None:                     # the single IP decides (also when the support search found nothing)
             searched = self.supports_.seconds if self.supports_ is not None else 0.0
             self.method_, self.supports_ = "mip", None
-            found = self._decoded(problem, self._solve(problem, start, spent=searched), first)
-        result, model = found
+            t = time.perf_counter()
+            found = self._fit_ip(problem, start, first, clock, searched)
+            parts["solve"] = time.perf_counter() - t
+        numbers, point, results, model = found
         if model is not None:
             self._set_model(problem, *model)
-        self.result_ = self._round_bound(result, problem.grid_extras())
+        self.result_ = fit_answer(self._round_bound(numbers, problem.grid_extras()), point, results, parts, t0)
         return self
 
     def _chosen_method(self, problem: SLIMProblem) -> str:
@@ -260,53 +279,114 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         small = count_supports(problem) <= AUTO_SUPPORTS
         return "support" if small and exact and self.constraints is None else "mip"
 
-    @staticmethod
-    def _decoded(problem: SLIMProblem, result, first: tuple[np.ndarray, int] | None):
-        """(result, (coef, intercept)) of the single IP's solve, re-checked exactly (`recheck.py`)
-        and replaced by the warm start `first` when that is better; the model is None when the
-        solve found no scoring system."""
-        if not result.status.has_solution:
-            return result, None
-        model = problem.variables.decode(result)
-        result = recheck(problem, result, *model)
-        if result.status is not Status.OPTIMAL and first is not None:
-            result, model = keep_better(problem, result, model, first)
-        return result, model
+    def _fit_ip(self, problem: SLIMProblem, start: dict | None, first: tuple[np.ndarray, int] | None,
+                clock: Deadline, searched: float) -> tuple[Result, Result, list[Result], Any]:
+        """(numbers, point, solves, (coef, intercept) or None) of the single IP.
 
-    def _fit_supports(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None):
-        """(result, (coef, intercept)) by the support decomposition (`support.py`), or None
-        when it found no scoring system (then the single IP decides, e.g. INFEASIBLE)."""
+        The solve's model is re-checked exactly (`recheck.py`). When optlib could not confirm
+        the solver's point (UNVERIFIED, e.g. an integrality tolerance in a big-M row), its
+        rounded model is kept if a solve fixed at it passes (FEASIBLE, exact objective, the
+        LP bound). When the warm start `first` is better (the solver's point failed a check, a
+        limit stopped it early, or it has none), the warm start is returned once a solve fixed
+        at it confirms it against every row and the constraints hook. A fixed solve that
+        confirms the model is the point. The model is None when no scoring system was found."""
+        from .support import point_result
+
+        restrict, kw = self._restricted_box(problem), self._solve_kw()
+        result = self._solve(problem, start, clock, spent=searched)
+        solves: list[Result] = [result]
+        numbers, point, model = result, result, None
+        if result.status.has_solution:
+            model = problem.variables.decode(result)
+            numbers = recheck(problem, result, *model)
+        elif result.status is Status.UNVERIFIED and result.x is not None:
+            rounded = self._best_intercept(problem, problem.variables.decode(result))
+            fixed = point_result(restrict, rounded, kw, time_limit=clock.left(floor=1.0), log=solves)
+            if fixed is not None and problem.admits(*rounded):
+                true = full_objective(problem, *rounded)
+                bound = min(max(result.bound, self._lp_bound(problem)), true)
+                note = (f"optlib could not confirm the solver's point ({result.message}); its rounded scoring "
+                        f"system passed a solve fixed at it (objective {true:.8g}); the bound is the LP "
+                        "relaxation's.")
+                numbers = dataclasses.replace(result, status=Status.FEASIBLE, objective=true, bound=bound,
+                                              gap=relative_gap(true, bound), message=note)
+                point, model = fixed, rounded
+        if first is not None and numbers.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            if model is None:        # no model from the IP: the warm start, at the IP's (or the LP's) bound
+                bound = max(result.bound, self._lp_bound(problem))
+                better = dataclasses.replace(result, status=Status.FEASIBLE, objective=full_objective(problem, *first),
+                                             message=f"the IP found no scoring system ({result.status.name}: "
+                                                     f"{result.message}); the warm start is returned.")
+                better = dataclasses.replace(better, bound=min(bound, better.objective),
+                                             gap=relative_gap(better.objective, min(bound, better.objective)))
+                chosen = first
+            else:
+                better, chosen = keep_better(problem, numbers, model, first)
+            if chosen is first:
+                fixed = point_result(restrict, first, kw, time_limit=clock.left(floor=1.0), log=solves)
+                if fixed is not None:
+                    return better, fixed, solves, first
+        if model is None:
+            numbers = point = self._no_model(result, stacklevel=4)
+            solves[0] = numbers
+        return numbers, point, solves, model
+
+    @staticmethod
+    def _best_intercept(problem: SLIMProblem, model: tuple[np.ndarray, int]) -> tuple[np.ndarray, int]:
+        """`model` with the intercept that minimises the exact objective for its points (kept
+        when no better one exists in the intercept box)."""
+        from .warmstart import best_intercept
+
+        coef, b = model
+        d = problem.data
+        best, _ = best_intercept(d.X @ coef, d.sign, d.weight.astype(float), *problem.intercept_bounds, problem.margin)
+        return (coef, best) if full_objective(problem, coef, best) < full_objective(problem, coef, b) else model
+
+    def _lp_bound(self, problem: SLIMProblem) -> float:
+        """A lower bound without the IP: the largest LP relaxation value of the cut loop and,
+        while the objective is SLIM's own, the weight of rows every model gets wrong."""
+        lp = max(self.cuts_.lp_bounds) if self.cuts_ is not None and self.cuts_.lp_bounds else -math.inf
+        return max(lp, problem.always_wrong) if problem.grid_extras() else lp
+
+    def _fit_supports(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None, clock: Deadline):
+        """(numbers, point, solves, (coef, intercept)) by the support decomposition
+        (`support.py`), or None when it found no scoring system (then the single IP decides,
+        e.g. INFEASIBLE)."""
         from .support import MAX_SUPPORTS, count_supports, point_result, search_result, search_supports
 
         n = count_supports(problem)
         if n > MAX_SUPPORTS:
             raise ValueError(f"method='support' would solve {n} feature sets (more than {MAX_SUPPORTS}); "
                              "use method='mip' or a smaller max_features")
-        limit = self._time_left(self.cuts_.seconds if self.cuts_ is not None else 0.0)
+        limit = self._time_left(clock, self.cuts_.seconds if self.cuts_ is not None else 0.0)
         fallback = problem.always_wrong
         if self.cuts_ is not None and self.cuts_.lp_bounds:
             fallback = max(fallback, max(self.cuts_.lp_bounds))
-        kw = dict(backend=self.backend, threads=self.threads, verbose=self.verbose)
+        kw = self._solve_kw()
         search, best = search_supports(problem, self._restricted_box(problem), first, limit, kw,
                                        self._cut_rounds(), self._cut_budget(), fallback,
                                        hooked=self.constraints is not None)
         self.supports_ = search
-        point = point_result(self._restricted_box(problem), best, kw) if best is not None else None
+        if best is None:
+            return None
+        solves = list(search.results)
+        point = point_result(self._restricted_box(problem), best, kw, time_limit=clock.left(floor=1.0), log=solves)
         if point is None:
             return None
-        return search_result(search, point), best
+        return search_result(search, point), point, solves, best
 
     def _restricted_box(self, problem: SLIMProblem):
         return lambda lo, hi, intercept=None: self._restricted(problem, lo, hi, intercept)
 
-    def _add_cuts(self, problem: SLIMProblem):
-        """Run the non-separability cut loop of `cuts.py` on the built model (or None)."""
+    def _add_cuts(self, problem: SLIMProblem, clock: Deadline):
+        """Run the non-separability cut loop of `cuts.py` on the built model (or None), within
+        `_cut_seconds`."""
         rounds = self._cut_rounds()
         if not rounds or problem.variables.rows.size == 0:
             return None
         from .cuts import separate_hull_cuts
 
-        budget = self._cut_budget()
+        budget = self._cut_seconds(clock)
         keep = problem.variables.rows
         used = "used" if problem.max_features < problem.data.X.shape[1] else None
         return separate_hull_cuts(problem.model, problem.data.X[keep], problem.data.sign[keep], used=used,

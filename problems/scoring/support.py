@@ -80,6 +80,7 @@ class SupportSearch:
     exact: bool = True          # margin = eps1 / 2: a closed node proves f >= incumbent
     seconds: float = 0.0
     timed_out: bool = False     # the time limit left sets open or unreached
+    results: list[Result] = field(default_factory=list, repr=False)   # the optlib solves it ran
 
     @property
     def complete(self) -> bool:
@@ -145,9 +146,15 @@ class _Search:
         self.best: tuple[np.ndarray, int] | None = None
         self.best_val = math.inf
         self.margin, self.exact = cutoff_margin(problem, _MIN_MARGIN if hooked else 1e-9)
+        self.results: list[Result] = []
 
     def left(self) -> float:
         return self.deadline - time.perf_counter()
+
+    def solve_limit(self, floor: float) -> float | None:
+        """The time limit of a solve: the time left, at least `floor` s; None without a limit."""
+        left = self.left()
+        return max(left, floor) if math.isfinite(left) else None
 
     def box(self, S: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.zeros_like(self.problem.lo), np.zeros_like(self.problem.hi)
@@ -164,7 +171,8 @@ class _Search:
             return math.inf
         val = full_objective(self.problem, *model)
         if self.hooked:
-            res = point_result(self.restrict, model, self.solve_kw)
+            res = point_result(self.restrict, model, self.solve_kw, time_limit=self.solve_limit(1.0),
+                               log=self.results)
             val = math.inf if res is None else max(val, float(res.objective))
         if val < self.best_val:
             self.best, self.best_val = model, val
@@ -226,9 +234,8 @@ class _Search:
         cutoff = self.best_val
         if math.isfinite(cutoff):
             sub.model.add(sub.model.objective <= cutoff - self.margin, name="cutoff")
-        left = self.left()
-        res = sub.model.solve(time_limit=max(left, 1e-3) if math.isfinite(left) else None, rel_gap=0.0,
-                              **self.solve_kw)
+        res = sub.model.solve(time_limit=self.solve_limit(1e-3), rel_gap=0.0, **self.solve_kw)
+        self.results.append(res)
         node.solver_status = res.status.name
         proved = cutoff if self.exact or not math.isfinite(cutoff) else cutoff - self.margin
         if res.status is Status.INFEASIBLE:
@@ -251,8 +258,9 @@ def search_supports(problem: SLIMProblem, restrict: Restrict, start: tuple[np.nd
     """Run the decomposition of the module doc; (record, best scoring system or None).
 
     restrict(lo, hi, intercept=None) builds the problem on a smaller box with the user's hook;
-    start: a candidate scoring system (checked feasible before use); solve_kw: backend,
-    threads, verbose for each MIP; fallback_bound: a valid global bound for the subproblems
+    time_limit: seconds for the whole search (None: no limit); start: a candidate scoring
+    system (checked feasible before use); solve_kw: backend, threads, verbose and the backend's
+    options for each solve; fallback_bound: a valid global bound for the subproblems
     the time limit left unbounded (e.g. the global LP with cuts); hooked: a constraints hook is
     in the model (its nodes' box-search optima are checked in the model, else MIP nodes)."""
     t0 = time.perf_counter()
@@ -270,7 +278,7 @@ def search_supports(problem: SLIMProblem, restrict: Restrict, start: tuple[np.nd
             node.bound = max(node.bound, fallback_bound)
         if node.state == "open" and run.prunable(node):
             node.state = "pruned"              # a later incumbent reached its bound
-    out = SupportSearch(nodes, run.best_val, margin=run.margin, exact=run.exact)
+    out = SupportSearch(nodes, run.best_val, margin=run.margin, exact=run.exact, results=run.results)
     out.bound = min([run.best_val] + [n.bound for n in nodes if not n.done])
     if out.complete and not run.exact and math.isfinite(run.best_val):
         out.bound = min(out.bound, run.best_val - run.margin)
@@ -279,12 +287,16 @@ def search_supports(problem: SLIMProblem, restrict: Restrict, start: tuple[np.nd
     return out, run.best
 
 
-def point_result(restrict: Restrict, model: tuple[np.ndarray, int], solve_kw: dict) -> Result | None:
+def point_result(restrict: Restrict, model: tuple[np.ndarray, int], solve_kw: dict,
+                 time_limit: float | None = None, log: list | None = None) -> Result | None:
     """A solve of the problem with the box fixed at the scoring system `model`: a Result with
-    the full point, checked by optlib against every row and the hook; None if infeasible."""
+    the full point, checked by optlib against every row and the hook; None if it is infeasible
+    (or not proved optimal within `time_limit`). The Result is appended to `log` if given."""
     coef, b = model
     fixed = restrict(coef.astype(np.int64), coef.astype(np.int64), (int(b), int(b)))
-    res = fixed.model.solve(rel_gap=0.0, **solve_kw)
+    res = fixed.model.solve(rel_gap=0.0, time_limit=time_limit, **solve_kw)
+    if log is not None:
+        log.append(res)
     return res if res.status is Status.OPTIMAL else None
 
 

@@ -6,12 +6,15 @@ point value, round into the box and choose the best intercept exactly (a sweep o
 sorted scores); the candidate with the smallest objective is the warm start. Candidates
 outside the boxes or with more than K features (rounding into a box whose column must be
 nonzero can add one) are skipped; the empty model starts from the box point nearest 0.
+Both take an optional `optlib.Deadline` and return the best candidate so far once it expires.
 """
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+
+from optlib import Deadline
 
 from .slim_model import SLIMProblem, main_objective
 
@@ -34,9 +37,10 @@ def best_intercept(scores: np.ndarray, sign: np.ndarray, weight: np.ndarray, blo
     return int(cand[i]), float(err[i])
 
 
-def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int] | None:
+def rounded_start(problem: SLIMProblem, clock: Deadline | None = None) -> tuple[np.ndarray, int] | None:
     """(coef, intercept) of the best rounded logistic-regression candidate inside the boxes and
-    within max_features (`SLIMProblem.admits`; see module doc), None when there is none."""
+    within max_features (`SLIMProblem.admits`; see module doc), None when there is none; no
+    further regression is fitted once `clock` has expired."""
     d = problem.data
     lo, hi = problem.lo.astype(float), problem.hi.astype(float)
     blo, bhi = problem.intercept_bounds
@@ -48,6 +52,8 @@ def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int] | None:
         scale = d.X.std(axis=0)
         scale[scale == 0] = 1.0
         for C in (0.01, 0.1, 1.0):
+            if clock is not None and clock.expired():
+                break
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 lr = LogisticRegression(C=C, l1_ratio=1.0, solver="liblinear", max_iter=200)
@@ -78,10 +84,11 @@ def rounded_start(problem: SLIMProblem) -> tuple[np.ndarray, int] | None:
     return best
 
 
-def greedy_checklist(problem) -> tuple[np.ndarray, int] | None:
+def greedy_checklist(problem, clock: Deadline | None = None) -> tuple[np.ndarray, int] | None:
     """Greedy cover for checklists: for each threshold M, add the allowed item that most
     lowers (violation, objective) with threshold min(M, items so far); keep the best
-    feasible (items, M) seen. None when no feasible checklist was found."""
+    feasible (items, M) seen. None when no feasible checklist was found. Stops at the next
+    threshold M once `clock` has expired."""
     from .checklist_model import evaluate
 
     spec = problem.spec
@@ -92,6 +99,8 @@ def greedy_checklist(problem) -> tuple[np.ndarray, int] | None:
     best, best_key = None, (np.inf, np.inf)
     Mlo, Mhi = problem.M_bounds
     for M in range(Mlo, Mhi + 1):
+        if clock is not None and clock.expired() and best is not None:
+            break
         chosen = list(dict.fromkeys(spec.include))
         while True:
             if len(chosen) >= M:
