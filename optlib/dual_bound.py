@@ -250,10 +250,15 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     # which stays in the cone while e + h does; other blocks move entry by entry, in proportion to the block's size, and are
     # projected back by the caller (the next round repairs what that undid)
     congruent = []
+    dense_cols = 0                        # the congruence maps make dense columns of M
     for kind, start, size, dim in sf.cones.blocks():
         if kind in ("soc", "psd") and start not in soft:
             work = cols.size * (dim ** 3 if kind == "psd" else size)
-            if congruence and work <= CONGRUENCE_MAX_WORK and cols.size * size <= CONGRUENCE_MAX_ENTRIES:
+            # forming M M' then costs |J|^2 per dense column: keep that bounded too
+            normal = cols.size ** 2 * (dense_cols + size)
+            if (congruence and work <= CONGRUENCE_MAX_WORK and cols.size * size <= CONGRUENCE_MAX_ENTRIES
+                    and normal <= CONGRUENCE_MAX_WORK / 3):
+                dense_cols += size
                 apply = (_psd_congruence if kind == "psd" else _soc_congruence)(z[start:start + size], dim)
                 congruent.append((start, size, apply))
             else:
