@@ -77,3 +77,23 @@ class SolveOptions:
         """The backend-facing parameters, with the time left on `deadline`."""
         return SolveParams(time_limit=deadline.left(), rel_gap=self.rel_gap, threads=self.threads,
                            verbose=self.verbose, options=dict(self.backend_options), refine=self.refine)
+
+
+#: keywords a method passes to Model.solve itself: a method's `options` may not set them
+METHOD_RESERVED = ("backend", "time_limit", "deadline", "options")
+
+
+def method_options(options: Any, owner: str, reserved: tuple[str, ...] = METHOD_RESERVED,
+                   what: str = "backend options") -> dict[str, Any]:
+    """A method's `options=` (the backend's own options, passed on to every Model.solve) as a
+    dict; None gives {}. ValueError naming `options` when it is not a dict with str keys, or
+    sets a keyword in `reserved` (those are the method's own arguments: `owner` says whose)."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
+        raise ValueError(f"options must be a dict of {what} (str keys) or None, got {options!r}")
+    taken = sorted(set(options) & set(reserved))
+    if taken:
+        raise ValueError(f"options must not set {', '.join(map(repr, taken))}: "
+                         f"{'they are arguments' if len(taken) > 1 else 'it is an argument'} of {owner}")
+    return dict(options)

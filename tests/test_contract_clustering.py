@@ -156,7 +156,7 @@ def test_options_and_deprecated_solve_options(cls):
     with pytest.raises(ValueError, match="not both"):
         with pytest.warns(FutureWarning):
             cls(3, options={"eps_abs": 1e-3}, solve_options={"eps_abs": 1e-4}, **kw).fit(X)
-    with pytest.raises(ValueError, match="options must not set time_limit"):
+    with pytest.raises(ValueError, match="options must not set .time_limit."):
         cls(3, options={"time_limit": 1}, **kw).fit(X)
     with pytest.raises(ValueError, match="options must be a dict"):
         cls(3, options=[("eps_abs", 1)], **kw).fit(X)

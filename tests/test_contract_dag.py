@@ -242,7 +242,7 @@ def test_bad_time_limit_names_it(cls, bad, d8):
 # -- options ---------------------------------------------------------------------------------
 def test_options_are_checked_and_reach_the_solver(d8):
     X, _ = d8
-    with pytest.raises(ValueError, match="options must not set time_limit"):
+    with pytest.raises(ValueError, match="options must not set .time_limit."):
         TOPO(options={"time_limit": 3}).fit(X)
     with pytest.raises(ValueError, match="options must be a dict"):
         NOTEARS(options=[("maxiter", 3)]).fit(X)

@@ -191,7 +191,7 @@ def test_options_and_the_deprecated_keywords(small):
             core_shape(X, 700, "ip", spectra=spectra, options={"mip_max_nodes": 1}, mip_max_nodes=2)
     with pytest.raises(ValueError, match="apply to method 'ip' only"):
         core_shape(X, 700, "exact", spectra=spectra, options={"threads": 1})
-    with pytest.raises(ValueError, match="must not set time_limit"):
+    with pytest.raises(ValueError, match="must not set .time_limit."):
         core_shape(X, 700, "ip", spectra=spectra, options={"time_limit": 1})
     with pytest.raises(ValueError, match="options must be a dict"):
         core_shape_path(X, [700], "ip", spectra=spectra, options=["threads"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from optlib import Status, relative_gap
+from optlib.options import method_options
 
 #: Keywords the estimators pass to Model.solve themselves: not accepted in `options`.
 _RESERVED = ("backend", "time_limit", "deadline", "options")
@@ -62,14 +63,7 @@ def solve_options(est: Any) -> dict:
         if opts is not None and opts != old:
             raise ValueError("give options=... or the deprecated solve_options=..., not both")
         opts = old
-    if opts is None:
-        return {}
-    if not isinstance(opts, Mapping) or not all(isinstance(k, str) for k in opts):
-        raise ValueError(f"options must be a dict of backend option names (str) to values, got {opts!r}")
-    taken = sorted(set(opts) & set(_RESERVED))
-    if taken:
-        raise ValueError(f"options must not set {', '.join(taken)}: pass them as the estimator's own parameters")
-    return dict(opts)
+    return method_options(opts, type(est).__name__)
 
 
 def check_backend(value: Any) -> str:

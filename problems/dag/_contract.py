@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from optlib import Deadline, Status, relative_gap
+from optlib.options import method_options
 
 from ._checks import check_data
 from .metrics import is_dag
@@ -85,14 +86,7 @@ def check_time_limit(value: Any) -> Deadline:
 
 def check_options(value: Any, what: str) -> dict:
     """`options` as a dict of str keys (None: empty); the keys the learner sets itself are refused."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise ValueError(f"options must be a dict of {what} (str keys), got {type(value).__name__}")
-    taken = sorted(set(value) & set(_RESERVED))
-    if taken:
-        raise ValueError(f"options must not set {', '.join(taken)}: pass them as the learner's own parameters")
-    return dict(value)
+    return method_options(value, "the learner", reserved=_RESERVED, what=what)
 
 
 def check_dag_claims(W: np.ndarray, forbidden: np.ndarray | None = None, signs: np.ndarray | None = None,

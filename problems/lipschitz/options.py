@@ -8,6 +8,8 @@ per call bounds the whole call, post-processing included (see `api.lipschitz_bou
 """
 from __future__ import annotations
 
+from optlib.options import method_options
+
 import warnings
 from typing import Any, Mapping
 
@@ -25,7 +27,9 @@ def merge_solve_options(options: Mapping[str, Any] | None, solve_options: Mappin
     for name, given in (("options", options), ("solve_options", solve_options)):
         if given is None:
             continue
-        if not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
+        if name == "options":
+            given = method_options(given, where, reserved=RESERVED)
+        elif not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
             raise ValueError(f"{name} must be a dict of backend option names to values, got {given!r}")
         if name == "solve_options":
             warnings.warn(f"{where}(solve_options=...) is deprecated; pass options={{...}}",
@@ -36,7 +40,4 @@ def merge_solve_options(options: Mapping[str, Any] | None, solve_options: Mappin
                       f"pass options={{{', '.join(repr(k) + ': ...' for k in sorted(loose))}}}",
                       FutureWarning, stacklevel=stacklevel)
         out.update(loose)
-    bad = sorted(set(out) & set(RESERVED))
-    if bad:
-        raise ValueError(f"options may not set {', '.join(bad)}: pass {bad[0]}= to {where} itself")
-    return out
+    return method_options(out, where, reserved=RESERVED)

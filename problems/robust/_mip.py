@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import optlib
+from optlib.options import method_options
 
 RESERVED_OPTIONS = ("time_limit", "deadline", "backend", "options")   # set by the methods themselves
 
@@ -35,14 +36,7 @@ def solve_mip(model: optlib.Model, backend: str, time_limit: float | None = None
 
 def check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """The backend options of a method as a dict (None: none); ValueError naming `options` otherwise."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
-        raise ValueError(f"options must be a dict of backend options (str keys) or None, got {options!r}")
-    bad = [k for k in options if k in RESERVED_OPTIONS]
-    if bad:
-        raise ValueError(f"options must not set {bad[0]!r}: pass it as the method's own argument")
-    return dict(options)
+    return method_options(options, "the method", reserved=RESERVED_OPTIONS)
 
 
 def check_backend(backend: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from optlib import Deadline, Result, Status, relative_gap
+from optlib.options import method_options
 
 from .grid import grid_round
 from .validation import fit_status_message
@@ -42,17 +43,8 @@ class IPClassifierMixin:
 
     def _solve_options(self) -> dict[str, Any]:
         """`options` as a dict of the backend's own solve options (passed to Model.solve)."""
-        opts = self.options
-        if opts is None:
-            return {}
-        if not isinstance(opts, Mapping) or not all(isinstance(k, str) for k in opts):
-            raise ValueError(f"options must be a dict of the backend's solve options (str keys) or None, "
-                             f"got {opts!r}")
-        clash = sorted(set(opts).intersection(_OWN_SOLVE_KEYWORDS))
-        if clash:
-            raise ValueError(f"options must not set {', '.join(map(repr, clash))}: "
-                             f"{'they are' if len(clash) > 1 else 'it is'} a parameter of {type(self).__name__}")
-        return dict(opts)
+        return method_options(self.options, type(self).__name__, reserved=tuple(_OWN_SOLVE_KEYWORDS),
+                              what="the backend's solve options")
 
     def _solve_kw(self) -> dict[str, Any]:
         """backend, threads, verbose and the backend's options, for every solve of the fit."""

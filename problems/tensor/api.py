@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from optlib import Deadline
+from optlib.options import method_options
 
 from .data import as_tensor
 from .milp import FLOOR, solve_log_split, solve_product_chain
@@ -62,15 +63,7 @@ def _method(method: Any) -> str:
 def _split_options(method: str, options: Any, keywords: dict) -> tuple[dict, dict]:
     """(method options, backend options): `keywords` hold the method's own options; for ``ip``
     any other keyword is a backend option passed the deprecated way (FutureWarning)."""
-    if options is None:
-        solve = {}
-    elif isinstance(options, Mapping) and all(isinstance(k, str) for k in options):
-        solve = dict(options)
-    else:
-        raise ValueError(f"options must be a dict of backend options (str keys), got {type(options).__name__}")
-    taken = sorted(set(solve) & set(_RESERVED))
-    if taken:
-        raise ValueError(f"options must not set {', '.join(taken)}: pass them as core_shape's own keywords")
+    solve = method_options(options, "core_shape", reserved=_RESERVED)
     allowed = METHOD_OPTIONS[method]
     own = {k: v for k, v in keywords.items() if k in allowed}
     rest = {k: v for k, v in keywords.items() if k not in allowed}
