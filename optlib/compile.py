@@ -7,7 +7,11 @@ Rows are emitted in the cone order of SCS/Clarabel: equalities (zero cone), ineq
     E <= 0   ->  A = C,  b = -e        (s = -E >= 0)
     ||x||<=t ->  A = -[C_t; C_x], b = [e_t; e_x]   (s = (t, x) in Q)
     M >> 0   ->  A = -svec(C_M), b = svec(e_M)     (s = svec(M) in S_+)
-where an expression is E = C x + e.
+    (u,v,w) in K_exp -> A = -[C_u; C_v; C_w] interleaved per entry, b = [e_u; e_v; e_w] likewise
+where an expression is E = C x + e. A quadratic objective term w * e'Q e (e = C x a vector
+expression, `Model._quadratic`) adds 2 w C'QC to P (the objective is 1/2 x'P x + c'x), in
+the minimisation sense. Logical constraints (optlib.logic) become records over columns
+(`StandardForm.logic`), not rows.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import scipy.sparse as sp
 from .columns import ColumnMap
 from .names import ScalarNames
 from .cones import svec_indices, svec_scale
-from .constraints import LinearConstraint, PSDConstraint, SOCConstraint
+from .constraints import ExpConeConstraint, LinearConstraint, PSDConstraint, SOCConstraint
 from .expressions import Expression, VarBlock
 from .standard_form import ConeDims, RowBlock, StandardForm
 
@@ -96,6 +100,8 @@ def compile_model(model: "Model") -> StandardForm:
     nonneg = [k for k in model._constraints.values() if isinstance(k, LinearConstraint) and k.sense == "<="]
     socs = [k for k in model._constraints.values() if isinstance(k, SOCConstraint)]
     psds = [k for k in model._constraints.values() if isinstance(k, PSDConstraint)]
+    exps = [k for k in model._constraints.values() if isinstance(k, ExpConeConstraint)]
+    logic = [k for k in model._constraints.values() if hasattr(k, "logic_records")]
 
     for cone, group in (("zero", zero), ("nonneg", nonneg)):
         for con in group:
@@ -116,17 +122,58 @@ def compile_model(model: "Model") -> StandardForm:
         psd_dims.append(k)
         row_blocks.append(RowBlock(con.name, "psd", start, r.size, con.shape, k))
 
+    n_exp = 0
+    for con in exps:
+        k = con.count
+        stacked = _interleave3(con.u, con.v, con.w)
+        start = builder.add(stacked, -1.0)
+        n_exp += k
+        row_blocks.append(RowBlock(con.name, "exp", start, 3 * k, con.shape, 3))
+
     A = builder.matrix()
     b = np.concatenate(builder.b) if builder.b else np.zeros(0)
     cones = ConeDims(zero=sum(k.expr.size for k in zero), nonneg=sum(k.expr.size for k in nonneg),
-                     soc=tuple(soc_dims), psd=tuple(psd_dims))
+                     soc=tuple(soc_dims), psd=tuple(psd_dims), exp=n_exp)
+    P = _quadratic_matrix(model, offsets, n)
+    records: list = []
+    for con in logic:
+        records.extend(con.logic_records(offsets, n))
     # LP/MIP adapters get the linear rows in the order the constraints were added
     order = None
-    if not socs and not psds and zero and nonneg:
+    if not socs and not psds and not exps and zero and nonneg:
         starts = {rb.name: (rb.start, rb.size) for rb in row_blocks}
         order = np.concatenate([np.arange(starts[k.name][0], starts[k.name][0] + starts[k.name][1])
-                                for k in model._constraints.values()]).astype(np.int64)
+                                for k in model._constraints.values() if k.name in starts]).astype(np.int64)
     return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float), ub=ub.astype(float),
                         integer=integer.astype(bool), offset=offset, sense=sense,
                         var_names=ScalarNames(blocks), row_blocks=tuple(row_blocks), name=model.name,
-                        row_order=order)
+                        row_order=order, P=P, logic=tuple(records))
+
+
+def _interleave3(u: Expression, v: Expression, w: Expression) -> Expression:
+    """The vector (u_0, v_0, w_0, u_1, v_1, w_1, ...) of three vector expressions of one size."""
+    from .expressions import vstack
+
+    return vstack([u, v, w]).T.flatten()
+
+
+def _quadratic_matrix(model: "Model", offsets: dict, n: int) -> sp.csc_matrix | None:
+    """P of the objective's quadratic terms sum_k w_k e_k'Q_k e_k (model._quadratic): each e_k
+    selects columns (one coefficient 1 per entry, optlib.atoms.base.selection_form), so
+    e_k'Q_k e_k puts Q_k's entries at those columns: P = sense * sum_k 2 w_k Q_k (scattered)."""
+    terms = getattr(model, "_quadratic", None)
+    if not terms:
+        return None
+    rows, cols, vals = [], [], []
+    for w, e, Q in terms:
+        ((blk, C),) = e.terms.items()
+        C = sp.csr_matrix(C)
+        at = offsets[blk] + C.indices.astype(np.int64)     # the column of each entry of e
+        Qc = sp.coo_matrix(Q)
+        rows.append(at[Qc.row])
+        cols.append(at[Qc.col])
+        vals.append((2.0 * w * model._sense) * Qc.data)
+    P = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    P.sum_duplicates()
+    P.eliminate_zeros()
+    return P

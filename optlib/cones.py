@@ -112,3 +112,35 @@ def project_soc(v: np.ndarray) -> np.ndarray:
     out[0] = a
     out[1:] = a * x / nx
     return out
+
+
+def exp_violation(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """How far each (u_i, v_i, w_i) is from the exponential cone
+    K_exp = closure{(u, v, w): v > 0, v exp(u / v) <= w} = that set with {u <= 0, v = 0, w >= 0}:
+    max(0, v exp(u / v) - w) where v > 0, else max(-v, u, -w, 0)."""
+    u, v, w = (np.asarray(a, dtype=float) for a in (u, v, w))
+    out = np.maximum.reduce([-v, u, -w, np.zeros_like(u)])
+    pos = v > 0
+    if np.any(pos):
+        ratio = u[pos] / v[pos]
+        with np.errstate(over="ignore"):
+            val = v[pos] * np.exp(np.minimum(ratio, 709.0))
+        val = np.where(ratio > 709.0, np.inf, val)
+        out[pos] = np.maximum(0.0, val - w[pos])
+    return out
+
+
+def exp_dual_violation(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """How far each (u_i, v_i, w_i) is from the dual cone
+    K_exp* = closure{(u, v, w): u < 0, -u exp(v / u) <= e w} = that set with {u = 0, v >= 0, w >= 0}:
+    max(0, -u exp(v / u - 1) - w) where u < 0, else max(u, -v, -w, 0)."""
+    u, v, w = (np.asarray(a, dtype=float) for a in (u, v, w))
+    out = np.maximum.reduce([u, -v, -w, np.zeros_like(u)])
+    neg = u < 0
+    if np.any(neg):
+        ratio = v[neg] / u[neg] - 1.0
+        with np.errstate(over="ignore"):
+            val = -u[neg] * np.exp(np.minimum(ratio, 709.0))
+        val = np.where(ratio > 709.0, np.inf, val)
+        out[neg] = np.maximum(0.0, val - w[neg])
+    return out

@@ -3,6 +3,8 @@
 - `LinearConstraint`: E <= 0 or E == 0 elementwise (`a <= b` stores E = a - b).
 - `SOCConstraint`:   ||x||_2 <= t  (second-order cone).
 - `PSDConstraint`:   M >= 0 in the semidefinite order, M symmetric (`A >> B` stores A - B).
+- `ExpConeConstraint`: (u, v, w) in the exponential cone, v exp(u / v) <= w elementwise
+  (`optlib.exp_cone(u, v, w)`; the atoms exp, log, entr, ... reduce to it).
 Each constraint gets a name when it is added to a model, so duals and violations are
 reported in the user's words.
 """
@@ -15,7 +17,8 @@ import scipy.sparse as sp
 
 from . import expressions as _expressions
 from .cones import svec_indices
-from .expressions import Expression, Norm2, _check_same_model, to_expression
+from .dcp import AFFINE, CONCAVE, CONVEX, argument, check_equality, check_inequality, describe
+from .expressions import Expression, Variable, _check_same_model, to_expression
 
 
 class Constraint:
@@ -109,6 +112,43 @@ class PSDConstraint(Constraint):
         return [self.expr]
 
 
+class ExpConeConstraint(Constraint):
+    """(u_i, v_i, w_i) in K_exp = closure{(u, v, w): v > 0, v exp(u / v) <= w} for each entry i
+    of three affine expressions of one shape (scalars broadcast)."""
+
+    kind = "exp"
+
+    def __init__(self, u: Any, v: Any, w: Any):
+        super().__init__()
+        parts = [to_expression(a) for a in (u, v, w)]
+        for a in parts[1:]:
+            _check_same_model(parts[0], a)
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in parts))
+        except ValueError as exc:
+            raise ValueError("exp_cone(u, v, w): shapes "
+                             f"{[a.shape for a in parts]} do not broadcast") from exc
+        self.u, self.v, self.w = (a.broadcast_to(shape).flatten() for a in parts)
+        self._shape = tuple(shape)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def count(self) -> int:
+        """The number of 3-row cone blocks."""
+        return self.u.size
+
+    def expressions(self) -> list[Expression]:
+        return [self.u, self.v, self.w]
+
+
+def exp_cone(u: Any, v: Any, w: Any) -> ExpConeConstraint:
+    """The constraint v exp(u / v) <= w, v > 0 (its closure), elementwise: (u, v, w) in K_exp."""
+    return ExpConeConstraint(u, v, w)
+
+
 def _check_symmetric(M: Expression, tol: float = 1e-9) -> None:
     """Raise ValueError naming an entry (i, j) where M differs from M^T: the constant on its
     nonzeros, the coefficients by comparing the rows of the strict lower triangle with their
@@ -140,21 +180,45 @@ def _check_symmetric(M: Expression, tol: float = 1e-9) -> None:
                              f"variable {blk.name!r} in entry ({i}, {j}) differs from ({j}, {i})")
 
 
+def _text(lhs: Any, op: str, rhs: Any) -> str:
+    def one(v: Any) -> str:
+        return describe(v) if isinstance(v, Expression) else repr(v)
+
+    return f"{one(lhs)} {op} {one(rhs)}"
+
+
 def make_inequality(lhs: Any, rhs: Any) -> Constraint:
-    """lhs <= rhs, elementwise (or a second-order cone if lhs is norm2(...))."""
-    if isinstance(lhs, Norm2):
-        return lhs <= rhs
-    if isinstance(rhs, Norm2):
-        raise ValueError("t <= norm2(x) is not convex; only norm2(x) <= t is allowed")
+    """lhs <= rhs, elementwise; a second-order cone when lhs is norm2(x) as written (no atom
+    variable then). Either side may hold atoms as the DCP rules allow (optlib.atoms.base)."""
+    aux = lhs.block.aux if isinstance(lhs, Variable) else None
+    if aux is not None and "soc_argument" in aux.extra and not aux.active:     # norm2(x) <= t
+        t = to_expression(rhs)
+        if t.size == 1:
+            return SOCConstraint(t, aux.extra["soc_argument"])
     diff = to_expression(lhs) - to_expression(rhs)
+    check_inequality(diff, _text(lhs, "<=", rhs))
     return LinearConstraint(diff, "<=")
 
 
 def make_equality(lhs: Any, rhs: Any) -> Constraint:
-    if isinstance(rhs, Norm2) or isinstance(lhs, Norm2):
-        raise ValueError("norm2(x) == t is not convex; use norm2(x) <= t")
     diff = to_expression(lhs) - to_expression(rhs)
+    check_equality(diff, _text(lhs, "==", rhs))
     return LinearConstraint(diff, "==")
+
+
+def check_constraint(con: Constraint) -> None:
+    """The DCP rule of a constraint a user adds (ValueError naming the offending atom)."""
+    if isinstance(con, LinearConstraint):
+        (check_inequality if con.sense == "<=" else check_equality)(con.expr, f"constraint {con.sense} 0")
+    elif isinstance(con, SOCConstraint):
+        argument(con.x, "norm2(x) <= t", AFFINE, "x")
+        argument(con.t, "norm2(x) <= t", CONCAVE, "t")
+    elif isinstance(con, PSDConstraint):
+        argument(con.expr, "a PSD constraint", AFFINE, "matrix")
+    elif isinstance(con, ExpConeConstraint):
+        argument(con.u, "exp_cone(u, v, w)", CONVEX, "u")
+        argument(con.v, "exp_cone(u, v, w)", AFFINE, "v")
+        argument(con.w, "exp_cone(u, v, w)", CONCAVE, "w")
 
 
 # the comparison operators of optlib.expressions build these (see expressions.CONSTRAINTS)

@@ -32,7 +32,7 @@ class VarBlock:
     given, are the scalars' names (e.g. the columns of an MPS file).
     """
 
-    __slots__ = ("model", "name", "size", "kind", "lb", "ub", "shape", "symmetric", "integer", "names")
+    __slots__ = ("model", "name", "size", "kind", "lb", "ub", "shape", "symmetric", "integer", "names", "aux")
 
     def __init__(self, model: "Model", name: str, size: int, kind: str, lb: np.ndarray,
                  ub: np.ndarray, shape: Shape, symmetric: bool = False,
@@ -49,6 +49,7 @@ class VarBlock:
             integer = np.full(size, kind in ("integer", "boolean"))
         self.integer = integer
         self.names = names
+        self.aux = None           # an atom's definition (optlib.atoms.base.AuxDef) for its variable
 
     def scalar_names(self) -> list[str]:
         """One name per scalar: `x`, `x[3]`, `x[1,2]`, or for symmetric blocks `X[i,j]` (i >= j)."""
@@ -80,9 +81,12 @@ class VarBlock:
         return f"VarBlock({self.name!r}, size={self.size}, kind={self.kind})"
 
 
-#: the constraint classes the comparison operators build: optlib.constraints fills this in when
-#: it is imported (it depends on this module; this module does not import it)
+#: the constraint classes the comparison operators build, and "not" (the ~ of a boolean literal):
+#: optlib.constraints and optlib.logic fill this in when imported (they depend on this module;
+#: this module does not import them)
 CONSTRAINTS: dict[str, Callable[..., Any]] = {}
+#: the atoms products of two expressions may become (x @ P @ x, x @ x): optlib.atoms fills it in
+ATOMS: dict[str, Callable[..., Any]] = {}
 
 
 # ----------------------------------------------------------------------------------------
@@ -148,8 +152,6 @@ def to_expression(value: Any) -> "Expression":
     """Wrap numbers, arrays and sparse matrices as constant expressions."""
     if isinstance(value, Expression):
         return value
-    if isinstance(value, Norm2):
-        raise TypeError("norm2(...) is not affine; use it as `norm2(x) <= t` or in minimize()")
     arr = as_constant(value)
     return Expression({}, arr.ravel().copy(), arr.shape)
 
@@ -330,6 +332,10 @@ class Expression:
     def __pos__(self) -> "Expression":
         return self
 
+    def __invert__(self) -> "Expression":
+        """~z: the negated literal 1 - z of a scalar boolean entry (optlib.logic.negate)."""
+        return CONSTRAINTS["not"](self)
+
     def __mul__(self, other: Any) -> "Expression":
         if isinstance(other, Expression):
             if other.is_constant:
@@ -397,8 +403,11 @@ class Expression:
             elif self.is_constant:
                 return _const_matmul_expr(self.const.reshape(self.shape), other)
             else:
-                raise ValueError("product of two non-constant expressions is not affine")
-        return _expr_matmul_const(self, other)
+                return _quadratic_product(self, other)
+        out = _expr_matmul_const(self, other)
+        if self.ndim == 1 and np.ndim(other) == 2 and out.ndim == 1:
+            out._quad_left = (self, other)     # x @ P, so that (x @ P) @ x is quad_form(x, P)
+        return out
 
     def __rmatmul__(self, other: Any) -> "Expression":
         return _const_matmul_expr(other, self)
@@ -408,8 +417,6 @@ class Expression:
         return CONSTRAINTS["inequality"](self, other)
 
     def __ge__(self, other: Any) -> "Constraint":
-        if isinstance(other, Norm2):
-            return other <= self
         return CONSTRAINTS["inequality"](other, self)
 
     def __eq__(self, other: Any) -> "Constraint":  # type: ignore[override]
@@ -460,6 +467,27 @@ class Variable(Expression):
 
     def __repr__(self) -> str:
         return f"Variable({self.block.name!r}, shape={self.shape}, {self.block.kind})"
+
+
+def _same(a: Expression, b: Expression) -> bool:
+    """a and b are the same affine expression (same coefficients and constant)."""
+    if a is b:
+        return True
+    if a.shape != b.shape or set(a.terms) != set(b.terms) or not np.array_equal(a.const, b.const):
+        return False
+    return all((sp.csr_matrix(a.terms[k]) != sp.csr_matrix(b.terms[k])).nnz == 0 for k in a.terms)
+
+
+def _quadratic_product(a: Expression, b: Expression) -> Expression:
+    """a @ b for two non-constant expressions: x @ P @ x is quad_form(x, P) and x @ x is
+    sum_squares(x) (optlib.atoms); any other product is not affine (ValueError)."""
+    left = getattr(a, "_quad_left", None)
+    if left is not None and b.ndim == 1 and _same(left[0], b) and "quad_form" in ATOMS:
+        return ATOMS["quad_form"](b, left[1])
+    if a.ndim == 1 and _same(a, b) and "sum_squares" in ATOMS:
+        return ATOMS["sum_squares"](a)
+    raise ValueError("product of two non-constant expressions is not affine (x @ P @ x and x @ x "
+                     "are taken as quad_form(x, P) and sum_squares(x); write other products with the atoms)")
 
 
 def _column_sums(C: sp.spmatrix) -> sp.csr_matrix:
@@ -718,38 +746,6 @@ def diag(x: Any) -> Expression:
 def sum(x: Any, axis: int | None = None) -> Expression:  # noqa: A001 - numpy-like name
     """Sum of the entries (optionally along an axis)."""
     return to_expression(x).sum(axis)
-
-
-class Norm2:
-    """||x||_2 of an affine expression; usable in `norm2(x) <= t` (a second-order cone)."""
-
-    __array_ufunc__ = None
-    __array_priority__ = 1000
-
-    def __init__(self, x: Expression):
-        self.x = x
-
-    def __le__(self, t: Any) -> "Constraint":
-        return CONSTRAINTS["soc"](to_expression(t), self.x)
-
-    def __ge__(self, other: Any) -> Any:
-        raise ValueError("norm2(x) >= t is not convex; only norm2(x) <= t is allowed")
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        raise ValueError("norm2(x) == t is not convex; use norm2(x) <= t")
-
-    __hash__ = object.__hash__
-
-    def __bool__(self) -> bool:
-        raise TypeError("norm2(...) has no truth value")
-
-    def __repr__(self) -> str:
-        return f"norm2({self.x!r})"
-
-
-def norm2(x: Any) -> Norm2:
-    """Euclidean norm of all entries of x, for second-order cone constraints."""
-    return Norm2(to_expression(x).flatten())
 
 
 def lmi(F0: Any, terms: Iterable[tuple[Any, Any]]) -> Expression:

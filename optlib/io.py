@@ -335,9 +335,16 @@ def write_standard_form(sf: StandardForm, path: str | os.PathLike) -> None:
     """Write a linear StandardForm as an MPS or LP file (gzipped for .gz names)."""
     p = Path(path)
     ext = _extension(p)
-    if sf.has_soc or sf.has_psd:
-        raise ValueError(f"cannot write {str(p)!r}: the problem has second-order/PSD cones, "
+    if sf.has_soc or sf.has_psd or sf.has_exp:
+        raise ValueError(f"cannot write {str(p)!r}: the problem has second-order/PSD/exponential cones, "
                          "and MPS/LP files hold linear models only")
+    if sf.has_quadratic:
+        raise ValueError(f"cannot write {str(p)!r}: the objective is quadratic, and optlib writes "
+                         "linear models only")
+    if sf.has_logic:
+        raise ValueError(f"cannot write {str(p)!r}: the model has logical constraints (implies, "
+                         "all_different, ...), which MPS/LP files cannot hold; write "
+                         "optlib.bridges.bridge_logic(m.compile())[0] for their big-M rows")
     A, lo, hi = sf.linear_rows()
     negated = np.zeros(sf.m, dtype=bool)
     for blk in sf.row_blocks:

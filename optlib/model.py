@@ -20,8 +20,11 @@ from .certify import Tolerances
 from .compile import compile_model
 from .cones import svec_indices, svec_size
 from .constraints import Constraint, LinearConstraint
-from .expressions import Expression, Norm2, Variable, VarBlock, _as_shape, to_expression
+from .expressions import Expression, Variable, VarBlock, _as_shape, to_expression
+from .atoms.base import helper_variable
+from .dcp import check_objective, selection_form
 from .columns import ColumnMap
+from .constraints import check_constraint
 from .deadline import Deadline
 from .options import SolveOptions
 from .result import Result
@@ -39,7 +42,8 @@ class Model:
         self._objective: Expression | None = None
         self._sense = 1
         self._counter = 0
-        self._epigraphs = 0
+        # quadratic objective terms (weight, e, Q): weight * e'Q e, compiled into P (optlib.atoms)
+        self._quadratic: list[tuple[float, Expression, Any]] = []
         # a model read from a file keeps the file's StandardForm: compile returns it as long as
         # the model is not changed, and its rows become constraint objects only when asked for
         self._source: StandardForm | None = None
@@ -170,6 +174,7 @@ class Model:
         owner = constraint.model
         if owner is not None and owner is not self:
             raise ValueError("constraint uses variables of another model")
+        check_constraint(constraint)
         if constraint.name is not None and any(c is constraint for c in self._constraints.values()):
             raise ValueError(f"constraint {constraint.name!r} was already added")
         if name is None:
@@ -184,32 +189,74 @@ class Model:
             raise ValueError(f"a constraint named {name!r} already exists in model {self.name!r}")
         constraint.name = name
         self._constraints[name] = constraint
+        self._activate(constraint.expressions())
         return constraint
 
+    # -- atom variables (optlib.atoms) ---------------------------------------------------------
+    def _activate(self, exprs: Iterable[Expression]) -> None:
+        """Take in the atom variables the expressions use, with their defining constraints."""
+        for e in exprs:
+            for blk in list(e.terms):
+                if blk.aux is not None and not blk.aux.active:
+                    self._activate_block(blk)
+
+    def _activate_block(self, blk: VarBlock) -> None:
+        if blk.model is not self:
+            raise ValueError(f"{blk.aux.label} belongs to another model")
+        blk.aux.active = True
+        self._blocks.append(blk)
+        for i, con in enumerate(blk.aux.reduce(Variable(blk))):
+            name = f"{blk.name}[{i}]"
+            con.name = name
+            self._constraints[name] = con
+            self._activate(con.expressions())
+
     def _objective_expr(self, expr: Any, sense: int) -> Expression:
-        if isinstance(expr, Norm2):
-            if sense < 0:
-                raise ValueError("maximize(norm2(...)) is not convex")
-            self._epigraphs += 1
-            t = self.continuous(name=f"_norm_epigraph{self._epigraphs}")
-            self.add(expr <= t, name=f"_norm_epigraph{self._epigraphs}")
-            return t
         e = to_expression(expr)
         if e.size != 1:
             raise ValueError(f"the objective must be a scalar expression, got shape {e.shape} "
                              "(use .sum() or a weight vector @ x)")
         if e.model is not None and e.model is not self:
             raise ValueError("objective uses variables of another model")
-        return e.reshape(())
+        e = e.reshape(())
+        check_objective(e, sense)
+        return self._split_quadratic(e, sense)
+
+    def _split_quadratic(self, e: Expression, sense: int) -> Expression:
+        """Quadratic atoms the objective uses with a weight of the right sign and nowhere else
+        yet become terms of P (`_quadratic`); the rest of e is returned (and taken in)."""
+        quadratic: list[tuple[float, Expression, Any]] = []
+        terms = dict(e.terms)
+        for blk, C in e.terms.items():
+            aux = blk.aux
+            if aux is None or aux.quadratic is None or aux.active:
+                continue
+            w = float(sp.csr_matrix(C).toarray().ravel()[0])
+            q, Q = aux.quadratic
+            if not selection_form(q):            # e'Q e with e = C x + d: through y == e
+                y = helper_variable(self, q.shape, f"{aux.label}.arg")
+                self._constraints[f"{y.name}[0]"] = con = (y == q)
+                con.name = f"{y.name}[0]"
+                self._activate(con.expressions())
+                q = y
+            else:
+                self._activate([q])
+            quadratic.append((w, q, Q))
+            del terms[blk]
+        self._quadratic = quadratic
+        rest = Expression(terms, e.const, ()) if len(terms) != len(e.terms) else e
+        self._activate([rest])
+        return rest
 
     def minimize(self, expr: Any) -> None:
-        """Set the objective to minimise (an affine scalar, or norm2(x))."""
+        """Set the objective to minimise: a scalar expression that is convex (affine, or built with
+        the convex atoms of optlib.atoms: norm1, sum_squares, quad_form, ...)."""
         self._changed()
         self._objective = self._objective_expr(expr, 1)
         self._sense = 1
 
     def maximize(self, expr: Any) -> None:
-        """Set the objective to maximise (an affine scalar)."""
+        """Set the objective to maximise: a scalar concave expression (affine, log, entr, min, ...)."""
         self._changed()
         self._objective = self._objective_expr(expr, -1)
         self._sense = -1
@@ -318,11 +365,12 @@ class Model:
 
     @classmethod
     def from_cvxpy(cls, problem: Any, name: str | None = None) -> "Model":
-        """An optlib model equivalent to a `cvxpy.Problem` (LP, SOCP, SDP, mixed-integer).
+        """An optlib model equivalent to a `cvxpy.Problem` (LP, QP, SOCP, exponential cone, SDP,
+        mixed-integer).
 
-        One vector variable `x` (CVXPY's stacked variable, integer marks included) and one
-        constraint per cone block of CVXPY's conic form; exponential and power cones are
-        rejected with a ValueError. Solve it on any backend, then map the answer back with
+        One vector variable `x` (CVXPY's stacked variable, integer marks included), one
+        constraint per cone block of CVXPY's conic form and CVXPY's quadratic objective as P;
+        power cones are rejected with a ValueError. Solve it on any backend, then map the answer back with
         `model.cvxpy_values(result)` (or `optlib.model.cvxpy_values(model, result)`), which
         returns `{cvxpy_variable: value}`. See `optlib.from_cvxpy`.
         """

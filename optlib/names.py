@@ -50,3 +50,25 @@ class ScalarNames(Sequence):
     def __repr__(self) -> str:
         head = ", ".join(repr(self[i]) for i in range(min(3, len(self))))
         return f"ScalarNames([{head}{', ...' if len(self) > 3 else ''}], {len(self)} scalars)"
+
+
+class ExtendedNames(Sequence):
+    """The form's column names followed by the names of the added columns (no copy of the first)."""
+
+    def __init__(self, base: Sequence[str], n: int, extra: list[str]):
+        self._base, self._n, self._extra = base, n, list(extra)
+
+    def __len__(self) -> int:
+        return self._n + len(self._extra)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        j = int(index)
+        if j < 0:
+            j += len(self)
+        if not 0 <= j < len(self):
+            raise IndexError(f"column {index} out of range")
+        if j < self._n:
+            return self._base[j] if len(self._base) == self._n else f"x[{j}]"
+        return self._extra[j - self._n]

@@ -140,14 +140,20 @@ class Result:
         if isinstance(item, Variable) and item in self.values:
             return self.values[item]
         if isinstance(item, Expression):
-            flat = {}
-            for blk in item.terms:
-                if blk not in self._blocks:
-                    raise ValueError(f"variable {blk.name!r} is not part of the solved model")
-                start, stop = self._blocks[blk]
-                flat[blk] = self.x[start:stop]
-            return item.evaluate(flat)
+            return item.evaluate({blk: self._block_value(blk) for blk in item.terms})
         raise TypeError(f"cannot take the value of {type(item).__name__}")
+
+    def _block_value(self, blk: Any) -> np.ndarray:
+        """The flat values of a variable block; an atom's (optlib.atoms) is the atom evaluated at
+        its arguments' values, not its epigraph variable's (which may lie above it)."""
+        aux = blk.aux
+        if aux is not None and "numeric" in aux.extra:
+            args = [np.asarray(self.value(a), dtype=float) for a in aux.extra["args"]]
+            return np.ravel(np.asarray(aux.extra["numeric"](*args), dtype=float))
+        if blk not in self._blocks:
+            raise ValueError(f"variable {blk.name!r} is not part of the solved model")
+        start, stop = self._blocks[blk]
+        return self.x[start:stop]
 
     def __getitem__(self, item: Expression | str) -> Any:
         return self.value(item)

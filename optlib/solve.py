@@ -30,6 +30,7 @@ from .certify import Tolerances, certify, dual_values, status_from_checks
 from .columns import ColumnMap
 from .deadline import Deadline
 from .options import SolveOptions
+from .reductions import for_backend
 from .result import BackendInfo, Certificate, Result, Timings, relative_gap
 from .standard_form import RawResult, SolveParams, StandardForm
 from .status import Status
@@ -73,8 +74,13 @@ def pick_backend(sf: StandardForm, backend: str, time_limit: float | None = None
 def run_backend(be, sf: StandardForm, params: SolveParams) -> RawResult:
     """The backend's raw answer; a crash inside the solver is an ERROR result, not an exception
     (bad arguments still raise)."""
+    form, invert = for_backend(be.capabilities, sf)
+    if invert is not None and params.warm_start is not None and form.n != sf.n:
+        params = dataclasses.replace(params, warm_start=None)     # the rewritten form has more columns
     try:
-        raw = be.solve(sf, params)
+        raw = be.solve(form, params)
+        if invert is not None:
+            raw = invert(raw)
     except (ValueError, TypeError, ImportError):
         raise
     except Exception as exc:  # a solver crash is reported, not hidden
@@ -325,7 +331,7 @@ def build_result(sf: StandardForm, be, reason: str, raw: RawResult, cert: Certif
     """The user-facing Result: user sense, certified bound, values of the returned point."""
     has_point = raw.x is not None and (status.has_solution or status is Status.UNVERIFIED) \
         and raw.status.has_solution
-    objective = sf.user_objective(float(sf.c @ raw.x) + sf.offset) if has_point else None
+    objective = sf.user_objective(sf.objective_value(raw.x)) if has_point else None
     if status is Status.INFEASIBLE:
         bound = math.inf * sf.sense       # no point exists: any bound holds
     elif cert.bound is not None and status is not Status.UNVERIFIED:

@@ -1,11 +1,13 @@
 """The compiled problem every backend receives, and the raw answer it gives back.
 
-    minimise    c'x + offset
-    subject to  A x + s = b,   s in K = {0}^z x R_+^l x Q^{q_1} x ... x S_+^{n_1} x ...
+    minimise    1/2 x'P x + c'x + offset          (P symmetric PSD, None: a linear objective)
+    subject to  A x + s = b,   s in K = {0}^z x R_+^l x Q^{q_1} x ... x S_+^{n_1} x ... x K_exp^e
                 lb <= x <= ub,  x_j integer for j with integer[j]
+                the logical constraints `logic` (optlib.logic records over columns)
 
-The cone order (zero, nonneg, second-order, PSD in svec form) is the one of SCS and
-Clarabel. A maximisation is compiled as the minimisation of -objective (`sense == -1`);
+The cone order (zero, nonneg, second-order, PSD in svec form, exponential) is the one of SCS
+and Clarabel; an exponential cone block is the triple (u, v, w) with v exp(u / v) <= w, v > 0
+(closure included), as in SCS and Clarabel. A maximisation is compiled as the minimisation of -objective (`sense == -1`);
 objectives and bounds are turned back into the user's sense by `optlib.Result`.
 
 Dual convention (`RawResult.z`): z in K*, and r = c + A'z are the reduced costs, so
@@ -23,27 +25,30 @@ import scipy.sparse as sp
 from .cones import svec_size
 from .status import Status
 
-CONE_KINDS = ("zero", "nonneg", "soc", "psd")
+CONE_KINDS = ("zero", "nonneg", "soc", "psd", "exp")
 
 
 @dataclass(frozen=True)
 class ConeDims:
-    """Sizes of the cone blocks of s, in order: zero, nonneg, soc (each size), psd (each order n)."""
+    """Sizes of the cone blocks of s, in order: zero, nonneg, soc (each size), psd (each order
+    n), exp (the number of 3-row exponential cone blocks)."""
 
     zero: int = 0
     nonneg: int = 0
     soc: tuple[int, ...] = ()
     psd: tuple[int, ...] = ()
+    exp: int = 0
 
     @property
     def rows(self) -> int:
-        return self.zero + self.nonneg + sum(self.soc) + sum(svec_size(n) for n in self.psd)
+        return self.zero + self.nonneg + sum(self.soc) + sum(svec_size(n) for n in self.psd) + 3 * self.exp
 
     def blocks(self):
         """Yield (kind, start, size, dim) for every cone block, in row order.
 
         For 'zero'/'nonneg' there is one block each (dim = size); for 'soc' dim is the
-        cone size; for 'psd' dim is the matrix order n and size = n(n+1)/2.
+        cone size; for 'psd' dim is the matrix order n and size = n(n+1)/2; every 'exp'
+        block has size = dim = 3.
         """
         start = 0
         if self.zero:
@@ -59,6 +64,9 @@ class ConeDims:
             k = svec_size(n)
             yield ("psd", start, k, n)
             start += k
+        for _ in range(self.exp):
+            yield ("exp", start, 3, 3)
+            start += 3
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,11 @@ class StandardForm:
     # and MIP adapters hand rows over in it, since a simplex run depends on it (netlib 25fv47
     # takes 15 % longer with the equalities moved first); None: row order as stored
     row_order: np.ndarray | None = None
+    # 1/2 x'P x in the objective (minimisation sense): a symmetric PSD n x n matrix, or None
+    P: sp.csc_matrix | None = None
+    # logical constraints over columns (optlib.logic: Indicator, AllDifferent, Clause), checked
+    # at the point by the certificate; backends without them get them as rows (optlib.bridges)
+    logic: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         n, m = self.c.shape[0], self.b.shape[0]
@@ -111,6 +124,8 @@ class StandardForm:
         if self.row_order is not None and (np.shape(self.row_order) != (m,)
                                            or not np.array_equal(np.sort(self.row_order), np.arange(m))):
             raise ValueError(f"row_order must be a permutation of the {m} rows")
+        if self.P is not None and self.P.shape != (n, n):
+            raise ValueError(f"P has shape {self.P.shape}, expected {(n, n)}")
 
     # -- sizes and classes -------------------------------------------------------------
     @property
@@ -134,15 +149,42 @@ class StandardForm:
         return len(self.cones.psd) > 0
 
     @property
+    def has_exp(self) -> bool:
+        return self.cones.exp > 0
+
+    @property
+    def has_quadratic(self) -> bool:
+        """A quadratic objective term (P with a nonzero)."""
+        return self.P is not None and self.P.nnz > 0
+
+    @property
+    def has_logic(self) -> bool:
+        return len(self.logic) > 0
+
+    @property
     def problem_class(self) -> str:
-        """'LP', 'MILP', 'SOCP', 'MISOCP', 'SDP' or 'MISDP'."""
+        """'LP', 'QP', 'SOCP', 'EXP', 'SDP', with 'MI' in front when some variable is integer
+        ('MILP', 'MIQP', ...): the most general cone present (PSD > exponential > second-order),
+        else QP for a quadratic objective, else LP."""
         if self.has_psd:
             base = "SDP"
+        elif self.has_exp:
+            base = "EXP"
         elif self.has_soc:
             base = "SOCP"
+        elif self.has_quadratic:
+            base = "QP"
         else:
             base = "LP"
         return ("MI" + base) if self.has_integers else base
+
+    def objective_value(self, x: np.ndarray) -> float:
+        """1/2 x'P x + c'x + offset at x (this form's minimisation sense)."""
+        x = np.asarray(x, dtype=float)
+        value = float(self.c @ x) + self.offset
+        if self.P is not None and self.P.nnz:
+            value += 0.5 * float(x @ (self.P @ x))
+        return value
 
     def user_objective(self, value: float | None) -> float | None:
         """Turn a minimisation value of this form back into the user's sense."""
@@ -165,8 +207,8 @@ class StandardForm:
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(lo, hi) of the rows as lo <= A x <= hi (see `linear_rows`), without touching A."""
-        if self.has_soc or self.has_psd:
-            raise ValueError("problem has conic (SOC/PSD) constraints; not a linear program")
+        if self.has_soc or self.has_psd or self.has_exp:
+            raise ValueError("problem has conic (SOC/PSD/exponential) constraints; not a linear program")
         lo = np.full(self.m, -np.inf)
         hi = self.b.astype(float).copy()
         lo[: self.cones.zero] = self.b[: self.cones.zero]

@@ -277,10 +277,15 @@ def test_norm_misuse(m, xy):
         optlib.norm2(x) == t
     with pytest.raises(ValueError, match="not convex"):
         t == optlib.norm2(x)
-    with pytest.raises(ValueError, match="scalar t"):
-        optlib.norm2(x) <= x
-    with pytest.raises(TypeError, match="not affine"):
-        x + optlib.norm2(x)
+    # norm2 is an expression like any other atom (optlib.atoms): ||x|| <= x_i for every i and
+    # x + ||x|| are convex, and a convex term on the larger side is refused
+    con = optlib.norm2(x) <= x
+    assert con.shape == (3,)
+    assert optlib.curvature(x + optlib.norm2(x)) == "convex"
+    with pytest.raises(ValueError, match="not convex"):
+        x <= optlib.norm2(x)
+    with pytest.raises(ValueError, match="not convex"):
+        m.maximize(2 * optlib.norm2(x))
 
 
 def test_bool_to_add_is_type_error(m, xy):

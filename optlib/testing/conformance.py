@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from .. import expressions as _expr
+from ..atoms import norm2
 from ..backend import get_backend
 from ..model import Model
 from ..status import Status
@@ -132,7 +133,7 @@ def socp_ball() -> Case:
     m = Model("socp_ball")
     x = m.continuous(3, name="x")
     c, x0 = np.array([1.0, 2.0, -2.0]), np.array([1.0, 0.0, 1.0])
-    m.add(_expr.norm2(x - x0) <= 2, name="ball")
+    m.add(norm2(x - x0) <= 2, name="ball")
     m.minimize(c @ x)
     return Case(m, "optimal", -7.0, values=[(x, [1 / 3, -4 / 3, 7 / 3])], sharp=False)
 
@@ -146,7 +147,7 @@ def socp_projection() -> Case:
     x = m.continuous(3, lb=0, ub=2, name="x")
     p = np.array([1.0, 2.0, 3.0])
     m.add(x.sum() == 1, name="plane")
-    m.minimize(_expr.norm2(x - p))
+    m.minimize(norm2(x - p))
     return Case(m, "optimal", 3.0, values=[(x, [0.0, 0.0, 1.0])], sharp=False)
 
 

@@ -1,0 +1,20 @@
+"""pos(x) = max(x, 0) elementwise (convex, nondecreasing, nonnegative); reduction: t >= x, t >= 0."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..expressions import Expression
+from .base import CONVEX, argument, le, make_atom
+
+
+def pos(x: Any) -> Expression:
+    """max(x, 0) elementwise (convex; the argument must be convex)."""
+    e = argument(x, "pos", CONVEX)
+    return make_atom("pos", (e,), e.shape, CONVEX, lambda t: as_inequality(t, e),
+                     lambda v: np.maximum(v, 0.0), lb=0.0)
+
+
+def as_inequality(t: Expression, x: Expression) -> list:
+    return [le(x, t)]             # t >= 0 is t's lower bound
