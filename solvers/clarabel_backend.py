@@ -1,8 +1,11 @@
-"""Clarabel adapter (interior point; LP, SOCP, SDP with duals).
+"""Clarabel adapter (interior point; LP, QP, SOCP, exponential cone, SDP with duals).
 
-Clarabel solves  min c'x  s.t.  A x + s = b, s in K,  with dual  max -b'z  s.t.
-c + A'z = 0, z in K*: its z is optlib's z as is. Its PSD triangle is the upper triangle
-column-major (sqrt 2 scaled), so the PSD rows are permuted with `svec_to_triu_perm`.
+Clarabel solves  min 1/2 x'P x + c'x  s.t.  A x + s = b, s in K,  with dual
+max -1/2 x'P x - b'z  s.t.  P x + c + A'z = 0, z in K*: its z is optlib's z as is. It takes
+the upper triangle of P (CSC; `conic_form.upper_triangle`, the zero matrix for a linear
+objective). Its PSD triangle is the upper triangle column-major (sqrt 2 scaled), so the PSD
+rows are permuted with `svec_to_triu_perm`. Its exponential cone (ExponentialConeT) is
+closure{(u, v, w): v > 0, v exp(u / v) <= w}, optlib's, so those rows go as they are.
 
 Parameters: time_limit -> time_limit, rel_gap -> tol_gap_rel, threads -> max_threads,
 options -> DefaultSettings attributes (but `memory_check`, see Memory below). Status:
@@ -30,14 +33,13 @@ import os
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from optlib.cones import svec_size, svec_to_triu_perm
 from optlib.standard_form import ConeDims, RawResult, SolveParams, StandardForm
 from optlib.status import Status
 
 from .base import Backend, Capabilities, require
-from .conic_form import ConicData, conic_data, ignored_params
+from .conic_form import ConicData, conic_data, ignored_params, upper_triangle
 from .memory import available_memory_bytes, clarabel_peak_bytes, format_bytes, psd_cone_blocks
 
 #: Share of the available memory Clarabel's estimated peak may take. Memory grows as n^4 in
@@ -62,7 +64,8 @@ class ClarabelBackend(Backend):
     name = "clarabel"
     package = "clarabel"
     module = "clarabel"
-    capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True)
+    capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True,
+                                quadratic=True, exp=True)
 
     def check(self, sf: StandardForm, memory_check: bool = True, chordal: bool = True) -> None:
         """The capability check, then (unless `memory_check` is False or the environment
@@ -129,7 +132,7 @@ class ClarabelBackend(Backend):
         data = conic_data(sf)
         perm = _triu_row_perm(data.cones)
         cones = self._cones(clarabel, data.cones)
-        P = sp.csc_matrix((sf.n, sf.n))
+        P = upper_triangle(data.P, sf.n)
         solver = clarabel.DefaultSolver(P, data.c, data.A[perm], data.b[perm], cones, settings)
         sol = solver.solve()
         x = np.asarray(sol.x, dtype=float)
@@ -147,7 +150,8 @@ class ClarabelBackend(Backend):
     @staticmethod
     def _cones(clarabel: Any, dims: ConeDims) -> list[Any]:
         make = {"zero": clarabel.ZeroConeT, "nonneg": clarabel.NonnegativeConeT,
-                "soc": clarabel.SecondOrderConeT, "psd": clarabel.PSDTriangleConeT}
+                "soc": clarabel.SecondOrderConeT, "psd": clarabel.PSDTriangleConeT,
+                "exp": lambda _dim: clarabel.ExponentialConeT()}
         return [make[kind](dim) for kind, _, _, dim in dims.blocks()]
 
     @staticmethod

@@ -1,9 +1,12 @@
-"""HiGHS adapter (LP and MILP) through `highspy`.
+"""HiGHS adapter (LP, MILP and continuous QP) through `highspy`.
 
 The form's linear rows are passed as lo <= A x <= hi (zero rows: lo = hi = b; nonneg rows:
 -inf <= A x <= b) with the box lb <= x <= ub, in one `passModel` call on column-wise
-sparse arrays. HiGHS reports row duals y with reduced costs d = c - A'y; this module's
-z (r = c + A'z) is z = -y (`StandardForm.z_from_row_duals`).
+sparse arrays. A quadratic objective 1/2 x'P x goes through `passHessian` as the lower
+triangle of P (HiGHS' objective is c'x + 1/2 x'Q x with Q given by its lower triangle,
+column-wise). HiGHS reports row duals y with reduced costs d = c + P x - A'y; this module's
+z (r = c + P x + A'z) is z = -y (`StandardForm.z_from_row_duals`). HiGHS has no
+mixed-integer QP: `check` refuses one (capability miqp=False, and no SOC to rewrite it).
 
 The solver's log is always captured (through a temporary `log_file`); `verbose` only
 decides whether it is echoed to the console.
@@ -31,7 +34,8 @@ class HighsBackend(Backend):
     name = "highs"
     package = "highspy"
     module = "highspy"
-    capabilities = Capabilities(continuous=True, integer=True, duals=True, mip_bound=True)
+    capabilities = Capabilities(continuous=True, integer=True, duals=True, mip_bound=True,
+                                quadratic=True, miqp=False)
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
@@ -48,6 +52,9 @@ class HighsBackend(Backend):
             if pass_model(highspy, h, sf, A, lo, hi) == highspy.HighsStatus.kError:
                 return RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
                                  message="HiGHS rejected the model (passModel failed)")
+            if sf.has_quadratic and pass_hessian(highspy, h, sf.P) == highspy.HighsStatus.kError:
+                return RawResult(status=Status.ERROR, solver=self.name, version=self.version(),
+                                 message="HiGHS rejected the quadratic objective (passHessian failed)")
             if params.warm_start is not None and sf.has_integers:
                 sol = highspy.HighsSolution()
                 sol.col_value = np.asarray(params.warm_start, dtype=float).tolist()
@@ -128,7 +135,7 @@ class HighsBackend(Backend):
         sol = h.getSolution()
         if has_x and status in (Status.OPTIMAL, Status.FEASIBLE, Status.UNBOUNDED):
             res.x = np.asarray(sol.col_value, dtype=float)
-            res.objective = float(sf.c @ res.x + sf.offset)
+            res.objective = sf.objective_value(res.x)
         if sf.has_integers:
             bound = float(info.mip_dual_bound)  # includes the objective offset
             if status.has_solution and np.isfinite(bound):
@@ -138,6 +145,8 @@ class HighsBackend(Backend):
             res.bound = res.objective
             if info.dual_solution_status == 2:
                 res.z = sf.z_from_row_duals(sf.from_given_order(sol.row_dual, order))
+            if sf.has_quadratic:
+                _check_qp_optimality(sf, res)
         if not sf.has_integers and status in (Status.INFEASIBLE, Status.UNBOUNDED):
             self._rays(h, status, res, sf, order)
         counts = [info.simplex_iteration_count, info.ipm_iteration_count,
@@ -175,6 +184,56 @@ def pass_model(highspy, h, sf: StandardForm, A: sp.csc_matrix, lo: np.ndarray, h
                        np.asarray(sf.ub, dtype=float), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float),
                        np.asarray(A.indptr, dtype=np.int32), np.asarray(A.indices, dtype=np.int32),
                        np.asarray(A.data, dtype=float), integrality)
+
+
+def qp_stationarity_violation(sf: StandardForm, x: np.ndarray, z: np.ndarray) -> float:
+    """How far (x, z) is from the KKT conditions of a continuous QP on everything but primal
+    feasibility, relative to 1 + the largest of |c|, |P x|, |A'z|: r = c + P x + A'z must be
+    >= 0 where x_j sits at its lower bound, <= 0 at its upper bound, 0 in between (to 1e-7
+    relative to the bound), and z >= 0 on the nonneg rows."""
+    px = sf.P @ x
+    atz = sf.A.T @ z
+    r = sf.c + px + atz
+    near = 1e-7
+    with np.errstate(invalid="ignore"):
+        at_lb = np.isfinite(sf.lb) & (x - sf.lb <= near * (1.0 + np.abs(sf.lb)))
+        at_ub = np.isfinite(sf.ub) & (sf.ub - x <= near * (1.0 + np.abs(sf.ub)))
+    viol = np.where(at_lb & at_ub, 0.0,
+                    np.where(at_lb, np.maximum(-r, 0.0), np.where(at_ub, np.maximum(r, 0.0), np.abs(r))))
+    z_nonneg = z[sf.cones.zero:sf.cones.zero + sf.cones.nonneg]
+    worst = max(float(viol.max(initial=0.0)), float(np.maximum(-z_nonneg, 0.0).max(initial=0.0)))
+    scale = 1.0 + max(float(np.abs(a).max(initial=0.0)) for a in (sf.c, px, atz))
+    return worst / scale
+
+
+#: Relative KKT residual (`qp_stationarity_violation`) above which HiGHS' "Optimal" for a QP
+#: is not taken: its active-set QP solver can stop at a huge finite x of an unbounded QP
+#: (x = 1e7 along the ray of min -x0 + 1/2 x1^2) and call it optimal, with zero duals.
+QP_KKT_TOL = 1e-6
+
+
+def _check_qp_optimality(sf: StandardForm, res: RawResult) -> None:
+    """Downgrade HiGHS' OPTIMAL on a QP to FEASIBLE (no bound, no duals) when its duals are
+    missing or fail the stationarity check: HiGHS' word alone is not taken."""
+    why = "HiGHS gave no duals"
+    if res.z is not None and res.x is not None:
+        viol = qp_stationarity_violation(sf, res.x, res.z)
+        if viol <= QP_KKT_TOL:
+            return
+        why = f"its point and duals violate stationarity by {viol:.2g} (relative)"
+    res.status, res.bound, res.z = Status.FEASIBLE, None, None
+    res.message = f"HiGHS reported Optimal for this QP, but {why}: kept as a feasible point only"
+
+
+def pass_hessian(highspy, h, P: sp.spmatrix):
+    """Hand the objective term 1/2 x'P x (P symmetric, full storage) to the Highs object `h`
+    as the lower triangle of P, column-wise (HiGHS' kTriangular format). Returns HiGHS's status."""
+    L = sp.tril(sp.csc_matrix(P, dtype=float), format="csc")
+    L.eliminate_zeros()
+    L.sort_indices()
+    return h.passHessian(int(L.shape[0]), int(L.nnz), int(highspy.HessianFormat.kTriangular),
+                         np.asarray(L.indptr, dtype=np.int32), np.asarray(L.indices, dtype=np.int32),
+                         np.asarray(L.data, dtype=float))
 
 
 def _set(h, key: str, value) -> None:

@@ -1,15 +1,19 @@
-"""SCS adapter (first-order splitting; LP, SOCP, SDP with duals).
+"""SCS adapter (first-order splitting; LP, QP, SOCP, exponential cone, SDP with duals).
 
-SCS solves  min c'x  s.t.  A x + s = b, s in K,  with dual  max -b'y  s.t.  c + A'y = 0,
-y in K*: its y is optlib's z as is, and its PSD svec (lower triangle, column-major,
-sqrt 2 scaled) is optlib's. Parameters: time_limit -> time_limit_secs, rel_gap -> eps_rel
-(SCS stops when the relative primal, dual residuals and the duality gap are below
-eps_abs + eps_rel * scale, so eps_rel is its relative gap tolerance; eps_abs stays at
-SCS's default unless given in options), warm_start -> the x warm start; SCS has no
-threads setting. SCS's own default tolerances are loose (1e-4): its dual objective can lie
-slightly above the optimum. When an answer does not certify, the solve pipeline re-solves with
-eps_abs = eps_rel = 1e-7, then 1e-9, 1e-11, each warm-started from the previous (x, y, s)
-(`refined_params`), unless the user set SCS's tolerances or passed refine=False.
+SCS solves  min 1/2 x'P x + c'x  s.t.  A x + s = b, s in K,  with dual
+max -1/2 x'P x - b'y  s.t.  P x + c + A'y = 0, y in K*: its y is optlib's z as is, its P is
+the upper triangle (CSC; `conic_form.upper_triangle`), its PSD svec (lower triangle,
+column-major, sqrt 2 scaled) is optlib's, and its exponential cone ('ep': that many primal
+blocks closure{(u, v, w): v > 0, v exp(u / v) <= w}, placed last) is optlib's.
+
+Parameters: time_limit -> time_limit_secs, rel_gap -> eps_rel (SCS stops when the
+relative primal, dual residuals and the duality gap are below eps_abs + eps_rel * scale,
+so eps_rel is its relative gap tolerance; eps_abs stays at SCS's default unless given in
+options), warm_start -> the x warm start; SCS has no threads setting. SCS's own default
+tolerances are loose (1e-4): its dual objective can lie slightly above the optimum. When an
+answer does not certify, the solve pipeline re-solves with eps_abs = eps_rel = 1e-7, then
+1e-9, 1e-11, each warm-started from the previous (x, y, s) (`refined_params`), unless the
+user set SCS's tolerances or passed refine=False.
 
 Status: solved -> OPTIMAL (bound = dual objective); infeasible / unbounded -> INFEASIBLE /
 UNBOUNDED; their inaccurate variants only when the ray passes our check; an unbounded ray
@@ -24,19 +28,21 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from optlib.standard_form import RawResult, SolveParams, StandardForm
 from optlib.status import Status
 
 from .base import Backend, Capabilities, require
-from .conic_form import ConicData, conic_data, ignored_params
+from .conic_form import ConicData, conic_data, ignored_params, upper_triangle
 
 
 class ScsBackend(Backend):
     name = "scs"
     package = "scs"
     module = "scs"
-    capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True)
+    capabilities = Capabilities(continuous=True, integer=False, soc=True, psd=True, duals=True,
+                                quadratic=True, exp=True)
 
     #: eps_abs = eps_rel of the refinement rounds (SCS's own default is 1e-4)
     REFINE_EPS = (1e-7, 1e-9, 1e-11)
@@ -64,9 +70,16 @@ class ScsBackend(Backend):
         data = conic_data(sf)
         settings = self._settings(params)
         cone = {"z": data.cones.zero, "l": data.cones.nonneg,
-                "q": list(data.cones.soc), "s": list(data.cones.psd)}
+                "q": list(data.cones.soc), "s": list(data.cones.psd), "ep": data.cones.exp}
+        problem = {"A": data.A, "b": data.b, "c": data.c}
+        rows = data.cones.rows
+        if rows == 0:   # SCS needs a row: 0'x + s = 0, s in {0} (its dual is dropped below)
+            problem.update(A=sp.csc_matrix((1, sf.n)), b=np.zeros(1))
+            cone["z"] = 1
+        if data.P is not None:
+            problem["P"] = upper_triangle(data.P, sf.n)
         try:
-            solver = scs.SCS({"A": data.A, "b": data.b, "c": data.c}, cone, **dict(settings))
+            solver = scs.SCS(problem, cone, **dict(settings))
         except TypeError as exc:  # SCS rejects unknown or ill-typed settings with TypeError
             raise ValueError(f"backend 'scs': invalid option: {exc}") from exc
         warm = params.warm_start
@@ -86,7 +99,7 @@ class ScsBackend(Backend):
                         solve_time=float(info["solve_time"]) / 1000.0,
                         iterations=int(info["iter"]), parameters=settings)
         self._classify(res, int(info["status_val"]), str(info["status"]), data,
-                       np.asarray(sol["x"], dtype=float), np.asarray(sol["y"], dtype=float),
+                       np.asarray(sol["x"], dtype=float), np.asarray(sol["y"], dtype=float)[:rows],
                        sf.offset, float(info["dobj"]))
         res.resume = {"x": np.asarray(sol["x"], dtype=float), "y": np.asarray(sol["y"], dtype=float),
                       "s": np.asarray(sol["s"], dtype=float)}
