@@ -1,20 +1,23 @@
 """Re-check a backend's answer instead of trusting it, and decide the status from the proof.
 
-For the compiled problem  min c'x + c0  s.t.  b - A x in K,  lb <= x <= ub  (x_I integer):
+For the compiled problem  min 1/2 x'P x + c'x + c0  s.t.  b - A x in K,  lb <= x <= ub  (x_I
+integer):
 
 - the point (`optlib.primal_check`): every row, cone, variable bound and integer on its own
-  scale, the objective recomputed as c'x + c0; violations named in the user's words;
+  scale, the objective recomputed as 1/2 x'P x + c'x + c0; violations named in the user's words;
 - the bound, continuous problems (`optlib.dual_bound`): derived from the solver's duals moved
   into K*, with every reduced cost counted against its column's box, a least-squares repair
   for reduced costs that point to an unbounded side, and rounding accounted for; -inf when no
-  finite bound can be derived. The solver's own number is kept apart as `solver_bound`,
+  finite bound can be derived. A quadratic objective is linearised at the solver's point
+  (`optlib.dual_bound.qp_linearisation`: valid for P PSD, P's eigenvalues bounded first).
+  The solver's own number is kept apart as `solver_bound`,
   unchecked;
 - the bound, MIPs: the solver's dual bound, checked for its side of the incumbent (a branch
   and bound tree cannot be re-derived here), labelled 'mip';
 - infeasibility: a ray z in K* with -b'z + min_box (A'z)'x > 0 (the dual bound of the
   zero-objective problem, with the same rigour) proves that no x exists;
 - unboundedness: a feasible point and a ray d with c'd < 0, -A d in K, d in the recession cone
-  of the box.
+  of the box (and P d = 0 for a quadratic objective).
 
 `status_from_checks` turns the solver's claim and these checks into the reported status:
 OPTIMAL only when the point passes, the certified bound is finite and the gap is within the
@@ -34,7 +37,7 @@ from .primal_check import check_point
 from .result import Certificate, relative_gap
 from .standard_form import ConeDims, RawResult, StandardForm
 from .status import Status
-from .cones import min_eig_svec
+from .cones import exp_violation, min_eig_svec
 
 #: relative and absolute gap within which a verified point and bound make a solve OPTIMAL
 DEFAULT_GAP = {"continuous": 1e-6, "mip": 1e-4}
@@ -71,7 +74,8 @@ class Tolerances:
 def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
     """Violation of s in K for each row: |s| on zero rows, max(0, -s) on nonneg rows; a SOC
     block's max(0, ||x|| - t) and a PSD block's max(0, -lambda_min) sit on the block's
-    first row (its other rows get 0). Unscaled; used by the adapters' quick checks."""
+    first row (its other rows get 0), as does an exponential cone block's (`exp_violation`).
+    Unscaled; used by the adapters' quick checks."""
     s = np.asarray(s, dtype=float)
     v = np.zeros(s.size)
     z, l = cones.zero, cones.nonneg
@@ -87,6 +91,9 @@ def row_violations(cones: ConeDims, s: np.ndarray) -> np.ndarray:
     for kind, start, size, _ in cones.blocks():
         if kind == "psd":
             v[start] = max(0.0, -min_eig_svec(s[start:start + size]))
+    if cones.exp:
+        first = cones.rows - 3 * cones.exp + 3 * np.arange(cones.exp)
+        v[first] = exp_violation(s[first], s[first + 1], s[first + 2])
     return v
 
 
@@ -115,15 +122,30 @@ def _point(sf: StandardForm, x: np.ndarray, tol: Tolerances, acc: _Checks) -> bo
         if not math.isnan(pc.rounded_residual):
             acc.checks["rounded_feasible"] = pc.rounded_residual <= tol.feasibility
     acc.violations.extend(str(v) for v in pc.violations)
-    return pc.passed
+    logic_ok = True
+    if sf.has_logic and pc.finite:     # the logical constraints themselves, never the rows they became
+        from .logic_check import check_logic
+
+        bad = check_logic(sf, x, tol.feasibility)
+        acc.checks["logic"] = logic_ok = not bad
+        acc.violations.extend(str(v) for v in bad)
+    return pc.passed and logic_ok
 
 
-def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks, deadline=None) -> float:
+#: the objective level set a certificate may use (optlib.dual_bound's cutoff) ends this far
+#: (relative) above the objective of the point that passed the primal check: the optimum lies
+#: in it unless that point, feasible to the check's tolerance, is better than the optimum by more
+CUTOFF_MARGIN = 1e-3
+
+
+def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks, deadline=None,
+                      cutoff: float | None = None) -> float:
     """The certified bound of a continuous problem (minimisation form), -inf when none."""
     if raw.z is None:
         acc.notes.append("backend returned no duals: no certified bound")
         return -math.inf
-    db = dual_bound(sf, np.asarray(raw.z, dtype=float), deadline=deadline)
+    xhat = None if raw.x is None else np.asarray(raw.x, dtype=float)
+    db = dual_bound(sf, np.asarray(raw.z, dtype=float), deadline=deadline, xhat=xhat, cutoff=cutoff)
     acc.values["dual_residual"] = db.cone_shift
     if db.message:
         acc.notes.append(db.message)
@@ -156,7 +178,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
         else:
             point_ok = _point(sf, x, tol, acc)
             if x.shape == (sf.n,):
-                obj = float(sf.c @ x) + sf.offset
+                obj = sf.objective_value(x)
                 if raw.objective is not None and math.isfinite(obj):
                     mismatch = abs(obj - raw.objective)
                     acc.values["objective_mismatch"] = mismatch
@@ -168,8 +190,11 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
             bound = raw.bound if _finite(raw.bound) else -math.inf
             acc.notes.append("MIP dual bound as reported by the solver; its side is checked")
         else:
-            kind = "conic-duality" if (sf.has_soc or sf.has_psd) else "lp-duality"
-            bound = _continuous_bound(sf, raw, acc, deadline)
+            kind = "conic-duality" if (sf.has_soc or sf.has_psd or sf.has_exp or sf.has_quadratic) \
+                else "lp-duality"
+            cutoff = obj + CUTOFF_MARGIN * (1.0 + abs(obj)) if (point_ok and obj is not None
+                                                                and math.isfinite(obj)) else None
+            bound = _continuous_bound(sf, raw, acc, deadline, cutoff)
         if obj is not None and point_ok:
             if _finite(bound) and bound > obj and sf.has_integers:
                 # a solver's MIP bound beyond a feasible incumbent is wrong by at least the excess;
@@ -233,7 +258,7 @@ def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks, deadline=Non
     y = _normalised_ray(ray, sf.m, "infeasibility", acc)
     if y is None:
         return False
-    db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0), y, deadline=deadline)
+    db = dual_bound(sf.replace(c=np.zeros(sf.n), offset=0.0, P=None), y, deadline=deadline)
     acc.values["dual_residual"] = db.cone_shift
     if db.value > 0:
         return True
@@ -243,7 +268,8 @@ def _farkas(sf: StandardForm, ray: np.ndarray | None, acc: _Checks, deadline=Non
 
 
 def _unbounded_ray(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bool:
-    """c'd < 0, -A d in K and d in the recession cone of the box, to 1e-9 of its scale."""
+    """c'd < 0, -A d in K and d in the recession cone of the box, to 1e-9 of its scale; with a
+    quadratic objective also P d = 0 (for P PSD, the objective falls along d only then)."""
     d = _normalised_ray(ray, sf.n, "unboundedness", acc)
     if d is None:
         return False
@@ -255,6 +281,11 @@ def _unbounded_ray(sf: StandardForm, ray: np.ndarray | None, acc: _Checks) -> bo
     cd = float(sf.c @ d)
     ok = cd < -1e-9 * (1.0 + float(np.abs(sf.c) @ np.abs(d))) and float(np.max(viol / scale, initial=0.0)) <= 1e-9 \
         and rec <= 1e-12
+    if ok and sf.has_quadratic:
+        pd = sf.P @ d
+        if not float(np.max(np.abs(pd) / (1.0 + abs(sf.P) @ np.abs(d)), initial=0.0)) <= 1e-9:
+            acc.notes.append("the unboundedness ray has P d != 0: the quadratic objective grows along it")
+            return False
     if not ok:
         acc.notes.append("the unboundedness ray does not check out")
     return ok
@@ -270,7 +301,7 @@ def status_from_checks(claim: Status, c: dict[str, bool]) -> Status:
     """
     if claim.has_solution:
         point = all(c.get(k, True) for k in ("point", "primal_feasible", "variable_bounds",
-                                              "integrality", "rounded_feasible"))
+                                              "integrality", "rounded_feasible", "logic"))
         if not point:
             return Status.UNVERIFIED
         return Status.OPTIMAL if c.get("gap") else Status.FEASIBLE
@@ -307,6 +338,8 @@ def dual_values(sf: StandardForm, z: np.ndarray) -> dict[str, np.ndarray | float
             duals[rb.name] = smat(zb)
         elif rb.cone == "soc":
             duals[rb.name] = zb
+        elif rb.cone == "exp":            # one (u, v, w) triple per entry
+            duals[rb.name] = zb.reshape(tuple(rb.shape) + (3,))
         elif rb.shape == ():
             duals[rb.name] = float(zb[0])
         else:

@@ -9,7 +9,10 @@ and mixed-integer linear programming", Math. Programming 99, 2004). The steps:
 
 1. z is moved into K* (nonneg: max(z, 0); second-order cone: projected, then t raised past
    ||x|| by the rounding error of the norm; PSD: eigenvalues clipped at 0, then the diagonal
-   raised until the smallest eigenvalue clears its own backward error).
+   raised until the smallest eigenvalue clears its own backward error; exponential cone
+   K_exp* = cl{(u, v, w): u < 0, -u exp(v/u - 1) <= w}: w raised past -u exp(v/u - 1) by the
+   rounding of exp, v raised until that holds, or the block moved to the face
+   (0, max(v, 0), max(w, 0)), whichever changes the reduced costs least).
    A PSD block whose slack has a finite upper bound T on its trace (derived the same way, by
    weak duality from the linear rows and the box: `trace_bounds`) is *soft*: its dual Z is not
    projected, and z's >= lambda_min(Z) T accounts for a slightly indefinite Z instead (Jansson's
@@ -21,13 +24,20 @@ and mixed-integer linear programming", Math. Programming 99, 2004). The steps:
    then the box term uses the implied box. Columns still open are *repaired*: a column that is the only one in a row of a
    soft PSD block gets that row's dual set so that its reduced cost vanishes; the others by a
    weighted least-squares change of the free duals (equality rows, soft PSD rows), of the
-   positive duals of inequality rows, and of the scale of each other cone block's dual (which
-   keeps it in its cone). The repaired z is checked like any other.
+   positive duals of inequality rows, of exponential cone blocks' entries (moved back in as in
+   step 1), and of the scale of each other cone block's dual (which keeps it in its cone).
+   The repaired z is checked like any other.
 4. The box term takes r_j over its whole rounding interval at the corners of the box; on an
    infinite side a reduced cost within e_j of zero counts as zero (it may be zero in exact
    arithmetic: the one place where rounding is not bounded, see docs/certificates.md). The sum
    is taken exactly rounded (math.fsum) and lowered by 2 eps times the sum of the magnitudes
    of its terms.
+
+Quadratic objectives (1/2 x'P x + c'x + c0, `qp_linearisation`): for P PSD and any xhat,
+1/2 x'P x >= xhat'P x - 1/2 xhat'P xhat, so the bound above with c + P xhat and
+c0 - 1/2 xhat'P xhat is a bound of the QP (tight at xhat = x*: the Wolfe dual). The rounding
+of P xhat widens every e_j; a P not proved PSD (lambda_min >= -delta) costs
+-delta/2 max_box ||x - xhat||^2, -inf on an unbounded box.
 """
 from __future__ import annotations
 
@@ -36,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
 from .cones import smat, svec, svec_indices
@@ -52,6 +63,12 @@ REFINE_STEPS = 8
 #: dense matrix it gives (|J| x block size) stay below these
 CONGRUENCE_MAX_WORK = 3e9
 CONGRUENCE_MAX_ENTRIES = 2e7
+#: a connected block of P up to this order may get a dense eigenvalue bound (Cholesky first)
+PSD_EIG_MAX = 3000
+#: dense Cholesky tests of P's blocks up to this order
+PSD_CHOL_MAX = 6000
+#: blocks of P up to this order that the floating-point tests cannot show PSD are decided exactly
+PSD_EXACT_MAX = 16
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,67 @@ def into_dual_cone(sf: StandardForm, z: np.ndarray, soft: frozenset[int] = froze
     for kind, start, size, dim in blocks:
         if kind == "psd" and start not in soft:
             zp[start:start + size] = _psd_into_cone(zp[start:start + size], dim, lift)
+    if sf.cones.exp:
+        first = sf.m - 3 * sf.cones.exp
+        A = sf.A.tocsr()[first:]
+        norms = np.asarray(abs(A).sum(axis=1)).ravel()    # a row's move changes r by a_i dz_i
+        zp[first:] = exp_into_dual_cone(zp[first:].reshape(-1, 3), norms.reshape(-1, 3)).ravel()
     return zp
+
+
+def _exp_need(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For u < 0: a w that is >= -u exp(v/u - 1) in exact arithmetic, i.e. (u, v, w) in K_exp*:
+    the computed value times (1 + eps (16 + 4|v/u|)) plus a tiny absolute term against
+    underflow. The factor covers the rounding of q = v/u and of q - 1 ((|q| + |q - 1|) eps
+    absolute in the argument), of exp (a few ulps) and of the products, with a factor 2 to spare.
+    Infinite (or nan) where exp overflows."""
+    q = v / u
+    with np.errstate(over="ignore", invalid="ignore"):
+        return -u * np.exp(q - 1.0) * (1.0 + EPS * (16.0 + 4.0 * np.abs(q))) + 1e-300 * np.maximum(1.0, -u)
+
+
+def exp_into_dual_cone(blocks: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Rows (u, v, w) moved into K_exp* = cl{(u, v, w): u < 0, -u exp(v/u) <= e w}, with room for
+    rounding (`_exp_need`). A block with u < 0 may have w raised to that need, or v raised until
+    it holds (v -> u (1 + log(w / -u)), a hair more, kept only when the need test then passes);
+    any block may go to the face (0, max(v, 0), max(w, 0)), exactly in K_exp*. Of these the
+    move of least cost sum_i weights_i |change_i| is taken (weights (k, 3), e.g. the norms of
+    the rows' columns in A, so that a coordinate whose row is empty moves first as it changes
+    no reduced cost; None: all 1). Blocks already inside with that margin stay."""
+    blk = np.array(blocks, dtype=float, copy=True).reshape(-1, 3)
+    wt = np.ones_like(blk) if weights is None else np.asarray(weights, dtype=float).reshape(-1, 3)
+    wt = wt + 1e-9                                 # ties go to the smaller move
+    u, v, w = blk[:, 0], blk[:, 1], blk[:, 2]
+    cands = [np.stack([np.zeros_like(u), np.maximum(v, 0.0), np.maximum(w, 0.0)], axis=1)]
+    neg = np.flatnonzero(u < 0)
+    if neg.size:
+        un, vn, wn = u[neg], v[neg], w[neg]
+        need = _exp_need(un, vn)
+        raised = np.full_like(blk, np.nan)
+        raised[neg] = blk[neg]
+        raised[neg, 2] = np.where(need > wn, need, wn)
+        raised[neg[~np.isfinite(need)]] = np.nan
+        cands.append(raised)
+        vmove = np.full_like(blk, np.nan)
+        pos_w = wn > 0
+        if np.any(pos_w):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                L = 1.0 + np.log(wn[pos_w] / -un[pos_w])
+                v_new = un[pos_w] * L - un[pos_w] * EPS * (64.0 + 8.0 * np.abs(L))
+            v_new = np.maximum(v_new, vn[pos_w])
+            good = np.isfinite(v_new) & (_exp_need(un[pos_w], v_new) <= wn[pos_w])
+            rows = neg[pos_w][good]
+            vmove[rows] = blk[rows]
+            vmove[rows, 1] = v_new[good]
+        cands.append(vmove)
+    costs = np.stack([np.where(np.isnan(cd).any(axis=1), np.inf, np.sum(wt * np.abs(cd - blk), axis=1))
+                      for cd in cands], axis=1)
+    pick = np.argmin(costs, axis=1)
+    out = cands[0].copy()
+    for k in range(1, len(cands)):
+        sel = pick == k
+        out[sel] = cands[k][sel]
+    return out
 
 
 def _soc_into_cone(sf: StandardForm, zp: np.ndarray, lift: bool = False) -> None:
@@ -139,12 +216,16 @@ def lambda_min_lower(v: np.ndarray, n: int) -> float:
 
 
 # -- steps 2 and 4: reduced costs and the bound --------------------------------------------------
-def reduced_costs(sf: StandardForm, z: np.ndarray, absA=None) -> tuple[np.ndarray, np.ndarray]:
-    """(r = c + A'z, e): the true reduced costs lie in [r - e, r + e] (step 2)."""
+def reduced_costs(sf: StandardForm, z: np.ndarray, absA=None,
+                  c_err: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(r = c + A'z, e): the true reduced costs lie in [r - e, r + e] (step 2); c_err: how far
+    the true cost may lie from sf.c (a QP's linearised cost, `qp_linearisation`), added to e."""
     absA = abs(sf.A) if absA is None else absA
     r = sf.c + sf.A.T @ z
     k = np.diff(sf.A.indptr) if sp.isspmatrix_csc(sf.A) else np.asarray((sf.A != 0).sum(axis=0)).ravel()
     e = (k + 2.0) * EPS * (np.abs(sf.c) + absA.T @ np.abs(z))
+    if c_err is not None:
+        e = e + c_err
     return r, e
 
 
@@ -199,7 +280,7 @@ def trace_bounds(sf: StandardForm) -> dict[int, float]:
         diag = start + np.flatnonzero(r_ == c_)
         g = np.asarray(A[diag].sum(axis=0)).ravel()
         g0 = float(np.sum(sf.b[diag]))
-        db = dual_bound(sf.replace(c=g, offset=0.0), np.zeros(sf.m), soft_psd=False, grow=1.0)
+        db = dual_bound(sf.replace(c=g, offset=0.0, P=None), np.zeros(sf.m), soft_psd=False, grow=1.0)
         if math.isfinite(db.value):
             t = g0 - db.value
             out[start] = max(0.0, t + 2.0 * EPS * (abs(g0) + abs(db.value)))
@@ -232,9 +313,11 @@ def _absorb(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray, so
 
 def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray,
                  soft_rows: np.ndarray, soft: frozenset[int], grow: float,
-                 congruence: bool = True) -> np.ndarray | None:
-    """A change of z that makes r vanish on `cols`, by weighted least squares; None when no
-    direction touches those columns or the system cannot be solved."""
+                 congruence: bool = True, target: np.ndarray | None = None) -> np.ndarray | None:
+    """A change of z that makes r vanish on `cols` (or equal `target` there: a reduced cost a
+    few roundings inside its closed side, so that the computed one does not land a hair on the
+    open side), by weighted least squares; None when no direction touches those columns or
+    the system cannot be solved."""
     A = sf.A.tocsc()
     AJ = A[:, cols].T.tocsr()                 # |J| x m: the reduced costs of cols as functions of z
     z0, l0 = sf.cones.zero, sf.cones.nonneg
@@ -263,6 +346,11 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
                 congruent.append((start, size, apply))
             else:
                 weights[start:start + size] = float(np.max(np.abs(z[start:start + size]), initial=0.0))
+    n_exp = sf.cones.exp
+    exp0 = m - 3 * n_exp
+    if n_exp:   # exponential cone blocks entry by entry too (the caller's `into_dual_cone` moves
+        # them back in along their cheapest coordinate), and by one scale each (below)
+        weights[exp0:] = np.repeat(np.abs(z[exp0:]).reshape(-1, 3).max(axis=1), 3)
     parts = [AJ @ sp.diags(weights)]
     for start, size, apply in congruent:       # the maps are symmetric: row j of A_J K is K a_j
         parts.append(sp.csr_matrix(apply(AJ[:, start:start + size].toarray())))
@@ -273,13 +361,17 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
         for k, (start, size) in enumerate(blocks):
             S[:, k] = AJ[:, start:start + size] @ z[start:start + size]
         parts.append(sp.csr_matrix(S))
+    if n_exp:                                 # and one scale per exponential cone block
+        Zexp = sp.csr_matrix((z[exp0:], (np.arange(3 * n_exp), np.repeat(np.arange(n_exp), 3))),
+                             shape=(3 * n_exp, n_exp))
+        parts.append((AJ[:, exp0:] @ Zexp).tocsr())
     M = sp.hstack(parts, format="csr")
     norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
     if M.nnz == 0 or not np.any(norms > 0):
         return None
     scale = 1.0 / np.where(norms > 0, norms, 1.0)   # equations of unit norm: the regularisation
     M = sp.diags(scale) @ M                          # below must not swamp small ones
-    rhs = -r[cols] * scale
+    rhs = ((0.0 if target is None else target) - r[cols]) * scale
     MMt = (M @ M.T).tocsc()
     reg = 1e-13 * max(float(MMt.diagonal().max(initial=0.0)), 1e-300)
     try:
@@ -299,6 +391,10 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     for k, (start, size) in enumerate(blocks):
         t = max(float(theta[pos + k]), -1.0)  # the scale stays >= 0: the block stays in its cone
         dz[start:start + size] += t * z[start:start + size]
+    pos += len(blocks)
+    if n_exp:
+        t = np.maximum(theta[pos:pos + n_exp], -1.0)
+        dz[exp0:] += np.repeat(t, 3) * z[exp0:]
     return dz
 
 
@@ -338,25 +434,34 @@ def _psd_congruence(v: np.ndarray, n: int):
     return apply
 
 
+#: a repaired reduced cost of a column bounded on one side only aims this many of its rounding
+#: errors e_j inside the closed side (it costs REPAIR_MARGIN e_j |bound_j| of the bound)
+REPAIR_MARGIN = 4.0
+
+
 def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray, soft_rows: np.ndarray,
-            soft: frozenset[int], grow: float, congruence: bool, absA, A_csc, A_csr, deadline=None):
+            soft: frozenset[int], grow: float, congruence: bool, absA, A_csc, A_csr, deadline=None,
+            c_err: np.ndarray | None = None):
     """Rounds of repair (step 3); returns (z, r, e, still open columns)."""
     free = ~np.isfinite(box.lb) & ~np.isfinite(box.ub)
     cols = bad | free                         # free columns must stay at zero while others move
-    r, e = reduced_costs(sf, zk, absA)
+    r, e = reduced_costs(sf, zk, absA, c_err)
     for _ in range(REPAIR_ROUNDS):
         if deadline is not None and deadline.expired():
             break
         rest = _absorb(sf, zk, r, np.flatnonzero(cols), soft_rows, A_csc, A_csr)
         if rest.size:
-            r, e = reduced_costs(sf, zk, absA)
-            dz = _repair_step(sf, zk, r, rest, soft_rows, soft, grow, congruence)
+            r, e = reduced_costs(sf, zk, absA, c_err)
+            lo_only = np.isfinite(box.lb[rest]) & ~np.isfinite(box.ub[rest])
+            hi_only = np.isfinite(box.ub[rest]) & ~np.isfinite(box.lb[rest])
+            target = REPAIR_MARGIN * e[rest] * (lo_only.astype(float) - hi_only.astype(float))
+            dz = _repair_step(sf, zk, r, rest, soft_rows, soft, grow, congruence, target)
             if dz is None:
                 break
             zk = into_dual_cone(sf, zk + dz, soft, lift=not congruence)
-            r, _ = reduced_costs(sf, zk, absA)
+            r, _ = reduced_costs(sf, zk, absA, c_err)
             _absorb(sf, zk, r, np.flatnonzero(cols), soft_rows, A_csc, A_csr)
-        r, e = reduced_costs(sf, zk, absA)
+        r, e = reduced_costs(sf, zk, absA, c_err)
         bad = open_columns(box, r, e)
         if not bad.any():
             break
@@ -365,17 +470,43 @@ def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray
 
 
 def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: bool = True,
-               grow: float = 0.0, deadline=None) -> DualBound:
+               grow: float = 0.0, deadline=None, xhat: np.ndarray | None = None,
+               cutoff: float | None = None) -> DualBound:
     """The certified lower bound of the minimisation form from duals z (see the module doc).
 
     soft_psd: use trace bounds for PSD blocks where they exist; grow: weight with which the
     repair may raise inequality duals that are zero (0: only positive ones move); deadline (an
     optlib.Deadline): no repair round starts after it (the bound is then -inf where one was
-    needed: reporting less, never more)."""
+    needed: reporting less, never more); xhat: the point at which a quadratic objective is
+    linearised (`qp_linearisation`; None: zero); cutoff: an objective value (minimisation sense)
+    no smaller than the optimum, e.g. that of a point that passed the primal check: when columns
+    stay open, the level set {x : c'x + c0 <= cutoff} (valid for a QP whose P is proved PSD, as
+    1/2 x'P x >= 0) takes part in the implied box, so the bound is that of the problem over its
+    level set, which holds the optimum (see docs/certificates.md)."""
     z_in = np.asarray(z, dtype=float)
+    level = None
+    if cutoff is not None and math.isfinite(cutoff):
+        level = (sp.csr_matrix(np.asarray(sf.c, dtype=float).reshape(1, -1)),
+                 np.array([cutoff - sf.offset + 4.0 * EPS * (abs(cutoff) + abs(sf.offset))]))
     if z_in.shape != (sf.m,) or not np.all(np.isfinite(z_in)):
         return DualBound(-math.inf, np.zeros(sf.m), math.inf, False, 0,
                          "the duals have the wrong shape or non-finite entries")
+    c_err = None
+    extra: list[float] = []
+    qp_msg = ""
+    if sf.has_quadratic:
+        lin = qp_linearisation(sf, _qp_point(sf, z_in, xhat) if repair else
+                               (np.zeros(sf.n) if xhat is None else xhat))
+        if not math.isfinite(lin.curvature):
+            return DualBound(-math.inf, into_dual_cone(sf, z_in), math.inf, False, 0, lin.message)
+        if lin.curvature != 0.0:
+            level = None                  # 1/2 x'P x >= 0 is not proved: no level set
+        sf = sf.replace(c=lin.c, offset=lin.offset, P=None)
+        c_err = lin.c_err
+        extra.append(lin.curvature)
+        qp_msg = lin.message
+    elif sf.P is not None:
+        sf = sf.replace(P=None)
     traces = trace_bounds(sf) if (soft_psd and sf.has_psd) else {}
     soft = frozenset(traces)
     soft_rows = np.concatenate([np.arange(start, start + size) for kind, start, size, _ in sf.cones.blocks()
@@ -385,7 +516,7 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
     A_csc, A_csr = sf.A.tocsc(), sf.A.tocsr()
     zk = into_dual_cone(sf, z_in, soft)
     shift = float(np.max(np.abs(zk - z_in), initial=0.0))
-    r, e = reduced_costs(sf, zk, absA)
+    r, e = reduced_costs(sf, zk, absA, c_err)
     bad = open_columns(sf, r, e)
     box = sf
     if bad.any():      # bounds the rows imply may close those sides: the open columns' rows first
@@ -403,20 +534,250 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
         # boundary of a cone (first-order solvers) entry by entry, lifted back in
         for congruence in ((True, False) if (sf.has_soc or sf.has_psd) else (False,)):
             zk, r, e, bad = _repair(sf, box, start_z.copy(), bad, soft_rows, soft, grow, congruence,
-                                    absA, A_csc, A_csr, deadline)
+                                    absA, A_csc, A_csr, deadline, c_err)
             if not bad.any():
                 break
+    if bad.any() and level is not None:   # last, the objective's level set closes what is still open
+        lb, ub = implied_box(box, extra=level)
+        box = box.replace(lb=np.where(bad, lb, box.lb), ub=np.where(bad, ub, box.ub))
+        bad = open_columns(box, r, e)
     n_open = int(bad.sum())
     if n_open:
         return DualBound(-math.inf, zk, shift, repaired, n_open,
                          f"{n_open} reduced cost(s) point to an unbounded side of their variable "
                          "and could not be repaired: no finite bound")
-    extra = []
     for kind, start, size, dim in sf.cones.blocks():
         if kind == "psd" and start in soft:
             lam = lambda_min_lower(zk[start:start + size], dim)
             if lam < 0:
                 extra.append(lam * traces[start])
     value = bound_value(box, zk, r, e, extra)
-    msg = "duals repaired" if repaired else ""
+    msg = "; ".join(m for m in ("duals repaired" if repaired else "", qp_msg) if m)
     return DualBound(value, zk, shift, repaired, 0, msg)
+
+
+# -- quadratic objectives ---------------------------------------------------------------------
+#: rounds of the Newton correction of the linearisation point (`_qp_point`)
+QP_POINT_ROUNDS = 3
+#: the correction solves dense least squares up to this many columns, else LSQR
+QP_DENSE_MAX = 2000
+
+
+def _qp_point(sf: StandardForm, z: np.ndarray, xhat: np.ndarray | None) -> np.ndarray:
+    """The linearisation point: the solver's xhat, or a Newton correction of it when that gives
+    a better bound (without repair) from z. Any point gives a valid bound; the correction makes
+    the reduced costs c + P xhat + A'z vanish, in the least-squares sense P_JJ dx_J = -r_J, on
+    the columns J (with P_jj > 0) where they should: free ones, those pointing to an infinite
+    side, and those strictly inside their box (a solver's stationarity P x + c + A'z = 0 holds
+    only to its tolerance, and a residual r_j costs |r_j| times the box's width)."""
+    n = sf.n
+    x = np.zeros(n) if xhat is None else np.array(xhat, dtype=float, copy=True).reshape(-1)
+    if x.shape != (n,) or not np.all(np.isfinite(x)):
+        x = np.zeros(n)
+    P = sp.csc_matrix(sf.P)
+    P = ((P + P.T) * 0.5).tocsc()
+    has_curv = P.diagonal() > 0
+    zk = into_dual_cone(sf, z)
+    margin = 1e-7 * (1.0 + np.abs(x))
+    inside = ~((x - sf.lb <= margin) | (sf.ub - x <= margin))   # free columns too
+    no_curvature = np.zeros(n)                # the curvature term does not depend on the step
+    best_x, best_val = x, (-n, -math.inf)
+    for k in range(QP_POINT_ROUNDS + 1):
+        lin = qp_linearisation(sf, x, lam=no_curvature)
+        lsf = sf.replace(c=lin.c, offset=lin.offset, P=None)
+        r, e = reduced_costs(lsf, zk, c_err=lin.c_err)
+        opened = open_columns(lsf, r, e)
+        # better: fewer open columns, then the smaller reduced costs left on them for the
+        # repair, or (none open) the larger bound
+        val = (-int(opened.sum()), -float(np.sum(np.abs(r[opened]))) if opened.any()
+               else bound_value(lsf, zk, r, e))
+        if k == 0 or val > best_val:
+            best_x, best_val = x.copy(), val
+        J = np.flatnonzero((opened | inside) & (np.abs(r) > e) & has_curv)
+        if not J.size or k == QP_POINT_ROUNDS:
+            break
+        dx = _psd_solve(P[J][:, J], -r[J])
+        if not np.all(np.isfinite(dx)):
+            break
+        x = x.copy()
+        x[J] += dx
+    return best_x
+
+
+def _psd_solve(B: sp.spmatrix, rhs: np.ndarray) -> np.ndarray:
+    """A least-squares solution of B dx = rhs for a PSD B: Cholesky (dense up to QP_DENSE_MAX,
+    else a sparse LU) when B is definite, else dense least squares (order <= QP_DENSE_MAX / 4)
+    or LSQR."""
+    import scipy.linalg as sla
+
+    k = B.shape[0]
+    try:
+        if k <= QP_DENSE_MAX:
+            return sla.cho_solve(sla.cho_factor(B.toarray(), check_finite=False), rhs)
+        dx = spla.spsolve(sp.csc_matrix(B), rhs)
+        if np.all(np.isfinite(dx)) and np.linalg.norm(B @ dx - rhs) <= 1e-8 * (np.linalg.norm(rhs) + 1e-300):
+            return dx
+    except (np.linalg.LinAlgError, RuntimeError, ValueError):
+        pass
+    if k <= QP_DENSE_MAX // 4:
+        return np.linalg.lstsq(B.toarray(), rhs, rcond=1e-13)[0]
+    return spla.lsqr(B, rhs, atol=1e-15, btol=1e-15, iter_lim=20 * k)[0]
+
+
+@dataclass(frozen=True)
+class QPLinearisation:
+    """The linear objective that bounds 1/2 x'P x + c'x + c0 from below (see `qp_linearisation`)."""
+
+    c: np.ndarray          # c + P xhat (as computed)
+    offset: float          # c0 - 1/2 xhat'P xhat, lowered past its rounding
+    c_err: np.ndarray      # |true (c + P xhat)_j - c_j| <= c_err_j
+    curvature: float       # 0 when P is proved PSD, else -delta/2 max ||x - xhat||^2 (-inf: unbounded)
+    lambda_min: float      # a lower bound on the smallest eigenvalue of P (on its support)
+    message: str = ""
+
+
+def qp_linearisation(sf: StandardForm, xhat: np.ndarray, lam: np.ndarray | None = None) -> QPLinearisation:
+    """For P PSD and any xhat:  1/2 x'P x >= xhat'P x - 1/2 xhat'P xhat  (as 1/2 (x - xhat)'P
+    (x - xhat) >= 0), so  1/2 x'P x + c'x + c0 >= (c + P xhat)'x + c0 - 1/2 xhat'P xhat  and any
+    bound of that linear objective bounds the QP (tight at xhat = x*: the Wolfe dual).
+
+    Rounding: (P xhat)_j is within (k_j + 1) eps (|P| |xhat|)_j of its computed value (k_j
+    nonzeros in row j) and the sum c_j + (P xhat)_j within eps of its magnitude: c_err covers
+    both; xhat'P xhat is lowered by (k + n + 4) eps |xhat|'|P||xhat|. When P is not proved PSD
+    (`psd_lower_bound`: lambda >= -delta_B on a block B of columns), the bound
+    1/2 (x - xhat)'P (x - xhat) >= -sum_B delta_B/2 ||x_B - xhat_B||^2 is paid over the box (the
+    implied box where the original one is infinite): `curvature`, -inf when that is unbounded.
+    lam: `psd_lower_bound` of P when already known (it is the costly part)."""
+    n = sf.n
+    x = np.asarray(xhat, dtype=float)
+    if x.shape != (n,) or not np.all(np.isfinite(x)):
+        x = np.zeros(n)              # any point gives a valid (if weaker) bound
+    P = sp.csr_matrix(sf.P) if sf.P is not None else sp.csr_matrix((n, n))
+    sym_err = 0.0
+    if P.nnz and (abs(P - P.T) > 0).nnz:       # not symmetric: 1/2 x'P x = 1/2 x'((P + P')/2) x
+        P = ((P + P.T) * 0.5).tocsr()
+        sym_err = 1.0                          # one more rounding per entry of P
+    absP = abs(P)
+    k = np.diff(P.indptr).astype(float)
+    g = P @ x
+    ag = absP @ np.abs(x)
+    c_new = sf.c + g
+    c_err = (k + 3.0 + sym_err) * EPS * (ag + np.abs(sf.c))
+    q = float(x @ g)
+    q_err = (float(k.max(initial=0.0)) + n + 4.0 + sym_err) * EPS * float(np.abs(x) @ ag)
+    offset = sf.offset - 0.5 * q - 0.5 * q_err
+    offset -= 4.0 * EPS * (abs(sf.offset) + abs(q) + q_err)
+    lam = psd_lower_bound(P, sym_err) if lam is None else lam
+    curvature, msg = 0.0, ""
+    lam_min = float(lam.min(initial=0.0))
+    neg = np.flatnonzero(lam < 0)
+    if neg.size:
+        lb, ub = sf.lb[neg], sf.ub[neg]
+        if not (np.all(np.isfinite(lb)) and np.all(np.isfinite(ub))):
+            lb, ub = (v[neg] for v in implied_box(sf.replace(P=None)))
+        dev = np.maximum(np.abs(lb - x[neg]), np.abs(ub - x[neg]))
+        terms = 0.5 * lam[neg] * dev * dev
+        if np.all(np.isfinite(terms)):
+            curvature = math.fsum(terms.tolist()) * (1.0 + 8.0 * EPS * (neg.size + 2))
+            msg = (f"the objective's P is not proved PSD (lambda_min >= {lam_min:.3g}): the bound "
+                   f"pays {curvature:.3g} for it over the variables' box")
+        else:
+            curvature = -math.inf
+            msg = (f"the objective's P is not proved PSD (lambda_min >= {lam_min:.3g}) and its "
+                   "variables are unbounded: no finite bound")
+    return QPLinearisation(c_new, offset, c_err, curvature, lam_min, msg)
+
+
+def psd_lower_bound(P: sp.spmatrix, extra_rel: float = 0.0) -> np.ndarray:
+    """Per column j, a lower bound on the smallest eigenvalue of the connected block of the
+    symmetric matrix P that holds j (0 where P's column is empty). extra_rel: entries of P may
+    be off by extra_rel eps relative (subtracted as eps |P| row sums).
+
+    Per block, the first of these that proves PSD, else the largest bound: a 1 x 1 block its
+    entry; Gershgorin, min_i P_ii - sum_{j != i} |P_ij| less its rounding; a dense Cholesky
+    of B - sigma I with sigma = 2 gamma tr(B): R'R = B - sigma I + E, |E| <= gamma_{k+1} |R'||R|
+    (Higham, Thm 10.3), so lambda_min(B) >= sigma - gamma_{k+1} ||R||_F^2; the eigenvalues of
+    B less their backward error 4 k eps ||B||_2 (order <= PSD_EIG_MAX); 0 for a block shown
+    PSD in rational arithmetic (order <= PSD_EXACT_MAX: singular PSD blocks)."""
+    P = sp.csr_matrix(P, dtype=float)
+    P.eliminate_zeros()
+    n = P.shape[0]
+    lam = np.zeros(n)
+    if not P.nnz:
+        return lam
+    diag = P.diagonal()
+    absP = abs(P)
+    rowsum = np.asarray(absP.sum(axis=1)).ravel()
+    k_row = np.diff(P.indptr).astype(float)
+    pert = extra_rel * EPS * rowsum
+    off = P - sp.diags(diag)
+    off.eliminate_zeros()
+    n_comp, label = csgraph.connected_components(abs(off) + abs(off.T), directed=False)
+    sizes = np.bincount(label, minlength=n_comp)
+    single = sizes[label] == 1
+    lam[single] = diag[single] - pert[single]     # a 1 x 1 block (0 where P's column is empty)
+    # Gershgorin per row, less its rounding; a block's bound is its smallest row's
+    gersh = diag - (rowsum - np.abs(diag)) - (k_row + 2.0) * EPS * rowsum - pert
+    block_min = np.full(n_comp, np.inf)
+    np.minimum.at(block_min, label, gersh)
+    pert_max = np.zeros(n_comp)
+    np.maximum.at(pert_max, label, pert)
+    for cidx in np.flatnonzero((sizes > 1) & (block_min < 0)):
+        cols = np.flatnonzero(label == cidx)
+        best = float(block_min[cidx])
+        if cols.size <= PSD_CHOL_MAX:
+            best = max(best, _dense_lambda_lower(P[cols][:, cols].toarray()) - float(pert_max[cidx]))
+        lam[cols] = best
+    multi = ~single & (block_min[label] >= 0)
+    lam[multi] = block_min[label[multi]]
+    return lam
+
+
+def _dense_lambda_lower(B: np.ndarray) -> float:
+    """A lower bound on lambda_min of the dense symmetric B (see `psd_lower_bound`): >= 0 when a
+    shifted Cholesky succeeds, else the eigenvalue bound (order <= PSD_EIG_MAX), else -inf."""
+    kk = B.shape[0]
+    gam = (kk + 1) * (EPS / 2) / (1.0 - (kk + 1) * (EPS / 2))
+    sigma = 2.0 * gam * float(np.sum(np.abs(np.diag(B))))
+    best = -math.inf
+    try:
+        R = np.linalg.cholesky(B - sigma * np.eye(kk))
+        fro = float(np.sum(R * R)) * (1.0 + (kk * kk + 2) * EPS)
+        best = sigma - gam * fro
+    except np.linalg.LinAlgError:
+        pass
+    if best < 0 and kk <= PSD_EIG_MAX:
+        w = np.linalg.eigvalsh(B)
+        best = max(best, float(w[0]) - 4.0 * kk * EPS * float(np.max(np.abs(w))))
+    if best < 0 and kk <= PSD_EXACT_MAX and _exact_psd(B):
+        best = 0.0
+    return best
+
+
+def _exact_psd(B: np.ndarray) -> bool:
+    """B (floats: exact rationals) is PSD, decided exactly: symmetric elimination in rational
+    arithmetic, without pivoting; a negative pivot, or a zero pivot with a nonzero entry left in
+    its row, disproves it (a Schur complement of a PSD matrix is PSD; a zero diagonal entry of a
+    PSD matrix has a zero row). Singular PSD blocks such as [[1, 1], [1, 1]] pass here, which no
+    floating-point test can show."""
+    from fractions import Fraction
+
+    k = B.shape[0]
+    if not np.array_equal(B, B.T):
+        return False
+    M = [[Fraction(float(B[i, j])) for j in range(k)] for i in range(k)]
+    for j in range(k):
+        p = M[j][j]
+        if p < 0:
+            return False
+        if p == 0:
+            if any(M[j][l] != 0 for l in range(j + 1, k)):
+                return False
+            continue
+        for l in range(j + 1, k):
+            f = M[l][j] / p
+            if f:
+                row_j, row_l = M[j], M[l]
+                for mm in range(j + 1, k):
+                    row_l[mm] -= f * row_j[mm]
+    return True

@@ -1,6 +1,7 @@
 """Variable bounds implied by the linear rows (activity-based bound propagation).
 
-For a row  sum_k a_ik x_k <= b_i  (an equality row gives it in both directions) and a column j
+For a row  sum_k a_ik x_k <= b_i  (an equality row gives it in both directions; the v and w
+rows of an exponential cone block, whose slacks are >= 0, give one each) and a column j
 with a_ij > 0:
 
     x_j <= (b_i - sum_{k != j} min(a_ik lb_k, a_ik ub_k)) / a_ij,
@@ -66,15 +67,24 @@ def _one_side(A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
 
 
 def implied_box(sf: StandardForm, rounds: int = ROUNDS,
-                columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                columns: np.ndarray | None = None,
+                extra: tuple[sp.csr_matrix, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(lb, ub): the original box tightened by the bounds the linear rows imply, widened
-    outward (see the module doc). Conic rows are not used. `columns` (a boolean mask): only
+    outward (see the module doc). Of the conic rows only the v and w rows of exponential cone
+    blocks are used (v >= 0 and w >= 0 hold in the cone). `columns` (a boolean mask): only
     the rows that touch these columns take part, in one round (a cheap first try when only a
-    few columns need a finite bound)."""
+    few columns need a finite bound). `extra` = (G, h): more rows G x <= h that every point of
+    interest satisfies (an objective cutoff, see optlib.dual_bound)."""
     z, l = sf.cones.zero, sf.cones.nonneg
     A = sf.A.tocsr()
-    rows_le = sp.vstack([A[:z + l], -A[:z]]).tocsr()
-    b_le = np.concatenate([sf.b[:z + l], -sf.b[:z]])
+    # an exponential cone block (u, v, w) has v >= 0 and w >= 0: those rows are inequalities too
+    first = sf.m - 3 * sf.cones.exp + 3 * np.arange(sf.cones.exp)
+    vw = np.sort(np.concatenate([first + 1, first + 2])).astype(np.int64)
+    rows_le = sp.vstack([A[:z + l], -A[:z], A[vw]]).tocsr()
+    b_le = np.concatenate([sf.b[:z + l], -sf.b[:z], sf.b[vw]])
+    if extra is not None:
+        rows_le = sp.vstack([rows_le, sp.csr_matrix(extra[0])]).tocsr()
+        b_le = np.concatenate([b_le, np.asarray(extra[1], dtype=float)])
     lb, ub = sf.lb.astype(float).copy(), sf.ub.astype(float).copy()
     if columns is not None:
         touch = np.flatnonzero(np.asarray(rows_le[:, np.flatnonzero(columns)].getnnz(axis=1)).ravel() > 0)

@@ -7,6 +7,10 @@ For  b - A x = s in K,  lb <= x <= ub,  x_I integer:
   one taken from the whole problem;
 - a second-order cone block by max(0, ||s_x|| - s_t), a PSD block by max(0, -lambda_min(smat s)),
   each on the scale 1 + ||b_blk|| + || |A_blk| |x| || (Euclidean norms over the block);
+- an exponential cone block (u, v, w) (v exp(u/v) <= w, v > 0, closure) by the move of w,
+  max(0, v exp(u/v) - w), on w's row scale, or the move of u, max(0, u - v log(w/v)), on u's,
+  whichever is smaller relative to its scale (the function is steep: a w of 4.9e8 = e^20 is a
+  u of 20, and each coordinate is judged on its own row's scale);
 - a variable bound by max(0, lb_j - x_j, x_j - ub_j) on the scale 1 + |bound_j|;
 - an integer column by |x_j - round(x_j)| (absolute); the rows are checked again with the
   integer entries rounded, the point a user decodes (a big-M row satisfied only through a
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cones import min_eig_svec
+from .cones import exp_violation, min_eig_svec
 from .standard_form import RowBlock, StandardForm
 
 
@@ -70,6 +74,13 @@ def row_name(sf: StandardForm, row: int) -> str:
         return f"row {row}"
     if blk.cone in ("soc", "psd"):
         return f"constraint '{blk.name}' ({'second-order cone' if blk.cone == 'soc' else 'semidefinite'})"
+    if blk.cone == "exp":                     # 3 rows (u, v, w) per entry of the constraint
+        k, count = (row - blk.start) // 3, blk.size // 3
+        if count == 1:
+            return f"constraint '{blk.name}' (exponential cone)"
+        shape = blk.shape if blk.shape and int(np.prod(blk.shape)) == count else (count,)
+        idx = np.unravel_index(k, shape)
+        return f"constraint '{blk.name}'[{', '.join(str(int(i)) for i in idx)}] (exponential cone)"
     k = row - blk.start
     if blk.size == 1:
         return f"constraint '{blk.name}'"
@@ -115,7 +126,35 @@ def _row_violations(sf: StandardForm, x: np.ndarray, scales: np.ndarray) -> tupl
         sc = 1.0 + float(np.linalg.norm(sf.b[start:start + size])) + float(
             np.linalg.norm(scales[start:start + size] - 1.0 - np.abs(sf.b[start:start + size])))
         cones.append((start, size, kind, v, sc))
+    if sf.cones.exp:
+        first = sf.m - 3 * sf.cones.exp + 3 * np.arange(sf.cones.exp)
+        amount, scale = exp_cone_violation(s[first], s[first + 1], s[first + 2],
+                                           scales[first], scales[first + 1], scales[first + 2])
+        for i in np.flatnonzero(amount > 0):   # only blocks outside the cone are listed
+            cones.append((int(first[i]), 3, "exp", float(amount[i]), float(scale[i])))
     return rel, cones
+
+
+def exp_cone_violation(u: np.ndarray, v: np.ndarray, w: np.ndarray, su: np.ndarray, sv: np.ndarray,
+                       sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(violation, scale) of each exponential cone block (u, v, w) whose rows have the scales
+    (su, sv, sw): the move of w, max(0, v exp(u/v) - w) on w's scale, or the move of u,
+    max(0, u - v log(w/v)) on u's scale, whichever is smaller relative to its scale (each brings
+    the block into the cone); a block with v <= 0 or w <= 0 by max(-v, u, -w, 0) on the largest
+    of the three scales."""
+    u, v, w = (np.asarray(a, dtype=float) for a in (u, v, w))
+    amount = exp_violation(u, v, w)
+    scale = np.maximum.reduce([np.asarray(su, float), np.asarray(sv, float), np.asarray(sw, float)])
+    inner = (v > 0) & (w > 0) & (amount > 0)
+    if np.any(inner):
+        du = np.maximum(u[inner] - v[inner] * np.log(w[inner] / v[inner]), 0.0)
+        dw = amount[inner]
+        by_u = du / su[inner] < dw / sw[inner]
+        amount[inner] = np.where(by_u, du, dw)
+        scale[inner] = np.where(by_u, su[inner], sw[inner])
+    pos_v = (v > 0) & ~inner & (amount > 0)      # w <= 0: the move of w
+    scale[pos_v] = sw[pos_v]
+    return amount, scale
 
 
 def _worst(rel: np.ndarray, limit: float) -> np.ndarray:
