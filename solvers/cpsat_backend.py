@@ -12,6 +12,13 @@ that is impossible (continuous or unbounded variables, rows that need a larger s
 The objective is scaled the same way (decimal or rational) when it can be (so optimality is exact); otherwise
 CP-SAT's floating-point objective is used. The log is always captured through
 `log_callback`; `verbose` only echoes it to stdout.
+
+Logical constraints (`StandardForm.logic`, optlib.logic) are native: an indicator's rows
+(scaled to integers like the other rows) get `OnlyEnforceIf(z)` or `OnlyEnforceIf(z.Not())`,
+all_different is `AddAllDifferent`, clauses are `AddBoolOr` / `AddBoolAnd` / `AddAtMostOne` /
+`AddExactlyOne` or a linear count over the literals. The implied-integer detection counts the
+indicator rows as rows (a continuous column in an indicator row with a fractional coefficient
+stays continuous, and the form is refused).
 """
 from __future__ import annotations
 
@@ -22,11 +29,12 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
-from optlib.standard_form import RawResult, SolveParams, StandardForm
+from optlib.logic import AllDifferent, Clause, Indicator
+from optlib.standard_form import ConeDims, RawResult, SolveParams, StandardForm
 from optlib.status import Status
 
 from .base import Backend, Capabilities, require
-from .presolve import promote_implied_integers
+from .presolve import implied_integers, promote_implied_integers
 
 _MAX_POW10 = 6          # rows may be scaled by at most 10**6
 _MAX_INT = 2.0 ** 53    # largest magnitude a scaled value or bound may have
@@ -116,14 +124,33 @@ def _var_label(sf: StandardForm, j: int) -> str:
     return f"'{sf.var_names[j]}'" if j < len(sf.var_names) else f"x[{j}]"
 
 
+def _indicators(sf: StandardForm) -> list[Indicator]:
+    return [r for r in sf.logic if isinstance(r, Indicator)]
+
+
+def _promote(sf: StandardForm) -> StandardForm:
+    """`promote_implied_integers` with the indicator rows counted as rows (each bounds its
+    columns whenever it is enforced, so the implied-integer argument needs them too)."""
+    inds = _indicators(sf)
+    if not inds or sf.has_soc or sf.has_psd or sf.has_exp:
+        return promote_implied_integers(sf)
+    A = sp.vstack([sf.A.tocsr()] + [sp.csr_matrix(r.A) for r in inds], format="csc")
+    b = np.concatenate([sf.b] + [np.asarray(r.b, dtype=float) for r in inds])
+    extra = sum(r.A.shape[0] for r in inds)
+    aug = sf.replace(A=A, b=b, cones=ConeDims(zero=sf.cones.zero, nonneg=sf.cones.nonneg + extra),
+                     row_blocks=(), row_order=None, logic=())
+    mask = implied_integers(aug)
+    return sf.replace(integer=sf.integer | mask) if mask.any() else sf
+
+
 class CpSatBackend(Backend):
     name = "cpsat"
     package = "ortools"
     module = "ortools"
-    capabilities = Capabilities(continuous=False, integer=True, mip_bound=True)
+    capabilities = Capabilities(continuous=False, integer=True, mip_bound=True, logic=True)
 
     def check(self, sf: StandardForm) -> None:
-        super().check(promote_implied_integers(sf))
+        super().check(_promote(sf))
         head = f"backend {self.name!r} cannot solve this {sf.problem_class}: "
         infinite = np.flatnonzero(~np.isfinite(sf.lb) | ~np.isfinite(sf.ub))
         if infinite.size:
@@ -139,10 +166,32 @@ class CpSatBackend(Backend):
             raise ValueError(head + f"{_row_label(sf, bad[0])} cannot be scaled to integer "
                              f"coefficients and right-hand side (by a power of ten <= 1e{_MAX_POW10} "
                              f"or as fractions with denominators <= {_MAX_DEN})")
+        self._check_logic(sf, head)
+
+    @staticmethod
+    def _check_logic(sf: StandardForm, head: str) -> None:
+        """Literals on 0/1 columns, indicator rows scalable to integers."""
+        for rec in sf.logic:
+            if isinstance(rec, Indicator):
+                lits = [rec.z_col]
+                bad = _unscalable_rows(sp.csr_matrix(rec.A), np.asarray(rec.b, dtype=float))
+                if bad:
+                    raise ValueError(head + f"row {bad[0]} of implies(...) on constraint '{rec.name}' cannot "
+                                     "be scaled to integer coefficients and right-hand side")
+            elif isinstance(rec, Clause):
+                lits = list(rec.cols)
+            elif isinstance(rec, AllDifferent):
+                continue
+            else:
+                raise ValueError(head + f"unknown logical record {type(rec).__name__}")
+            for j in lits:
+                if not (sf.integer[j] and sf.lb[j] >= 0 and sf.ub[j] <= 1):
+                    raise ValueError(head + f"the literal {_var_label(sf, j)} of constraint '{rec.name}' "
+                                     "is not a 0/1 variable")
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)
-        sf = promote_implied_integers(sf)
+        sf = _promote(sf)
         cp_model = require("ortools.sat.python.cp_model", self.package, self.name)
         common: dict = dict(solver=self.name, version=self.version())
         lb = np.ceil(sf.lb - _INT_TOL)
@@ -156,6 +205,7 @@ class CpSatBackend(Backend):
         model = cp_model.CpModel()
         xs = [model.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(lb, ub))]
         self._add_rows(cp_model, model, xs, sf)
+        self._add_logic(cp_model, model, xs, sf)
         obj_scale = self._set_objective(cp_model, model, xs, sf.c, np.maximum(np.abs(lb), np.abs(ub)))
         if params.warm_start is not None:
             hint = np.clip(np.round(np.asarray(params.warm_start, dtype=float)), lb, ub)
@@ -199,6 +249,36 @@ class CpSatBackend(Backend):
             coef, r = row   # check() refused the form if some row is None
             expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in idx[ptr[i]:ptr[i + 1]]], coef)
             model.add_linear_constraint(expr, r if i < sf.cones.zero else cp_model.INT_MIN, r)
+
+    @staticmethod
+    def _add_logic(cp_model, model, xs: list, sf: StandardForm) -> None:
+        """The logical records as CP-SAT constraints (see the module docstring)."""
+        for rec in sf.logic:
+            if isinstance(rec, Indicator):
+                lit = xs[rec.z_col] if rec.active_value == 1 else xs[rec.z_col].Not()
+                A = sp.csr_matrix(rec.A)
+                rhs = np.asarray(rec.b, dtype=float)
+                idx, ptr = A.indices.tolist(), A.indptr.tolist()
+                for i, (coef, r) in enumerate(_scaled_rows(A, rhs)):   # check() refused None rows
+                    expr = cp_model.LinearExpr.weighted_sum([xs[j] for j in idx[ptr[i]:ptr[i + 1]]], coef)
+                    lo = r if rec.sense == "==" else cp_model.INT_MIN
+                    model.add_linear_constraint(expr, lo, r).only_enforce_if(lit)
+            elif isinstance(rec, AllDifferent):
+                model.add_all_different([xs[j] for j in rec.cols])
+            elif isinstance(rec, Clause):
+                lits = [xs[j].Not() if neg else xs[j] for j, neg in zip(rec.cols, rec.negated)]
+                if rec.kind == "or" or (rec.kind == "at_least" and rec.k == 1):
+                    model.add_bool_or(lits)
+                elif rec.kind == "and":
+                    model.add_bool_and(lits)
+                elif rec.kind == "at_most" and rec.k == 1:
+                    model.add_at_most_one(lits)
+                elif rec.kind == "exactly" and rec.k == 1:
+                    model.add_exactly_one(lits)
+                else:
+                    lo, hi = {"at_most": (0, rec.k), "at_least": (rec.k, len(lits)),
+                              "exactly": (rec.k, rec.k)}[rec.kind]
+                    model.add_linear_constraint(cp_model.LinearExpr.sum(lits), lo, hi)
 
     @staticmethod
     def _set_objective(cp_model, model, xs: list, c: np.ndarray, reach: np.ndarray) -> float:

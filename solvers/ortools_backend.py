@@ -158,13 +158,14 @@ def _model_proto(pb, sf: StandardForm):
 class ScipBackend(_PywraplpBackend):
     name = "scip"
     solver_id = "SCIP"
-    capabilities = Capabilities(continuous=True, integer=True, duals=False, mip_bound=True)
+    capabilities = Capabilities(continuous=True, integer=True, duals=False, mip_bound=True,
+                                logic=False)   # logical constraints arrive as big-M rows (optlib.bridges)
 
 
 class GlopBackend(_PywraplpBackend):
     name = "glop"
     solver_id = "GLOP"
-    capabilities = Capabilities(continuous=True, integer=False, duals=True)
+    capabilities = Capabilities(continuous=True, integer=False, duals=True, logic=False)
 
 
 class PdlpBackend(_PywraplpBackend):
@@ -177,7 +178,7 @@ class PdlpBackend(_PywraplpBackend):
 
     name = "pdlp"
     solver_id = "PDLP"
-    capabilities = Capabilities(continuous=True, integer=False, duals=True)
+    capabilities = Capabilities(continuous=True, integer=False, duals=True, logic=False)
     DEFAULT_EPS = 1e-9
     REFINE_EPS = (1e-11, 1e-13)
 
