@@ -7,11 +7,16 @@ that optlib re-checked itself.
 from __future__ import annotations
 
 from .answer import Answer, check_answer
-from .backend import Backend, Capabilities, get_backend, register_backend, register_backend_family, unregister_backend
+from .backend import (Backend, Capabilities, backend_table, get_backend, register_backend,
+                      register_backend_family, unregister_backend)
 from .certify import Tolerances, certify
 from .deadline import Deadline
-from .constraints import Constraint, LinearConstraint, PSDConstraint, SOCConstraint
-from .expressions import Expression, Norm2, Variable, bmat, diag, hstack, lmi, norm2, trace, vstack
+from .constraints import Constraint, ExpConeConstraint, LinearConstraint, PSDConstraint, SOCConstraint, exp_cone
+from .expressions import Expression, Variable, bmat, diag, hstack, lmi, trace, vstack
+from .logic import all_different, all_of, any_of, at_least, at_most, exactly, implies
+from .atoms import (ATOMS, Norm2, abs, bounds, curvature, entr, exp, huber, kl_div, lambda_max, lambda_min,  # noqa: A004
+                    log, log_sum_exp, logistic, max, maximum, min, minimum, neg, norm, norm1, norm2, norm_inf,
+                    pos, quad_form, quad_over_lin, rel_entr, sign, sum_squares)
 from .expressions import sum as sum_  # noqa: F401  (numpy-like helper, also as optlib.sum)
 from .model import Model
 from .options import SolveOptions
@@ -45,6 +50,8 @@ __all__ = [
     "StandardForm", "ConeDims", "RowBlock", "RawResult", "SolveParams", "Tolerances",
     "trace", "diag", "hstack", "vstack", "bmat", "norm2", "lmi", "sum", "backends", "read", "certify",
     "relative_gap", "Answer", "check_answer", "Deadline", "Backend", "Capabilities", "get_backend",
+    "backend_table",
     "register_backend", "register_backend_family", "unregister_backend", "SolveOptions", "solve",
-    "__version__",
-]
+    "__version__", "ExpConeConstraint", "exp_cone", "curvature", "sign", "bounds",
+    "implies", "all_different", "any_of", "all_of", "at_most", "at_least", "exactly",
+] + [a for a in ATOMS if a != "norm2"]

@@ -18,6 +18,7 @@ Adapters live outside `optlib` and register themselves:
 
 `backend="auto"` picks by problem class (`AUTO_PREFERENCE`, then any other registered backend
 that accepts the problem) and says why (`choose_backend` returns the backend and the reason).
+`backend_table()` (`optlib backends`) lists every backend with what it accepts.
 """
 from __future__ import annotations
 
@@ -46,6 +47,37 @@ class Capabilities:
     psd: bool = False         # semidefinite cones
     duals: bool = False       # returns duals z (for LP/conic)
     mip_bound: bool = False   # reports a dual bound for MIPs
+    quadratic: bool = False   # a quadratic objective 1/2 x'Px natively (continuous variables)
+    miqp: bool = False        # ... also with integer variables
+    exp: bool = False         # exponential cones
+    logic: bool = False       # logical constraints natively (indicator, all_different, clauses)
+
+    def accepted(self) -> list[str]:
+        """What the backend takes, in words (natively, or after a reduction: a quadratic
+        objective as a second-order cone where SOCs are taken, logical constraints as big-M rows
+        where integers are)."""
+        out = []
+        if self.continuous:
+            out.append("LP")
+        if self.integer:
+            out.append("MILP" if self.continuous else "ILP")
+        if self.quadratic or self.soc:
+            out.append("QP" + ("" if self.quadratic else " (as SOCP)"))
+        if self.miqp or (self.integer and self.soc):
+            out.append("MIQP" + ("" if self.miqp else " (as MISOCP)"))
+        if self.soc:
+            out.append("SOCP")
+        if self.exp:
+            out.append("EXP")
+        if self.psd:
+            out.append("SDP")
+        if self.integer and (self.soc or self.psd or self.exp):
+            out.append("mixed-integer conic")
+        if self.logic:
+            out.append("logical constraints")
+        elif self.integer:
+            out.append("logical constraints (as big-M rows)")
+        return out
 
 
 class MissingDependency(ImportError):
@@ -99,6 +131,15 @@ class Backend(abc.ABC):
             reasons.append("it does not support second-order cone constraints")
         if sf.has_psd and not caps.psd:
             reasons.append("it does not support semidefinite (PSD) constraints")
+        if sf.has_exp and not caps.exp:
+            reasons.append("it does not support exponential cone constraints")
+        if sf.has_quadratic:
+            native = caps.miqp if sf.has_integers else caps.quadratic
+            if not native and not caps.soc:
+                reasons.append("it does not support a quadratic objective"
+                               + (" with integer variables" if sf.has_integers and caps.quadratic else ""))
+        if sf.has_logic and not caps.logic and not caps.integer:
+            reasons.append("it does not support logical constraints (nor integer variables to write them as rows)")
         if reasons:
             raise ValueError(
                 f"backend {self.name!r} cannot solve this {sf.problem_class}: " + "; ".join(reasons)
@@ -193,14 +234,42 @@ _INSTANCES: dict[str, Backend] = {}
 _LOADED = {"entry_points": False}
 
 # What `auto` tries first, in order, for each problem class (registered backends that accept
-# the problem follow, in registration order).
+# the problem follow, in registration order; `cvxpy:<SOLVER>` names are tried only when listed).
 AUTO_PREFERENCE: dict[str, tuple[str, ...]] = {
     "LP": ("highs", "glop", "clarabel", "scip", "scs", "pdlp"),
+    # Logical constraints do not change the class: a model with them is a MILP (or LP/... with
+    # integers). HiGHS comes first for them too: it takes them as big-M rows over the variables'
+    # bounds (optlib.bridges), keeps continuous variables, and its LP-based dual bound is
+    # checked like any MILP's; SCIP likewise; CP-SAT, which takes them natively (no big-M
+    # relaxation) but only on all-integer models, follows.
     "MILP": ("highs", "scip", "cpsat"),
+    # Continuous QP: all three take P natively and certify (duals for every row). Measured
+    # here on random sparse convex QPs with bounds, equality and inequality rows: n = 30 and 200
+    # all certified within 0.06 s (gaps: Clarabel 1e-9, SCS 1e-8 after refinement, HiGHS 6e-8);
+    # n = 800 with a dense P: Clarabel 0.65 s, SCS 0.42 s, HiGHS's active-set QP still running
+    # at a 20 s limit. Hence Clarabel, then SCS, then HiGHS.
+    "QP": ("clarabel", "scs", "highs"),
+    # No native backend here takes integers with a quadratic objective (HiGHS has no MIQP,
+    # SCIP/CP-SAT no quadratic objective); CVXPY's SCIP does, through second-order cones.
+    "MIQP": ("cvxpy:SCIP",),
     "SOCP": ("clarabel", "scs"),
+    "EXP": ("clarabel", "scs"),
     "SDP": ("clarabel", "scs"),
     "MISOCP": ("cvxpy:SCIP",),
+    # no open solver reachable here takes integers with exponential cones (CVXPY's SCIP has
+    # no ExpCone; ECOS_BB's branch and bound is unreliable and is not preferred)
+    "MIEXP": (),
     "MISDP": (),
+}
+
+# What to install when no backend takes a class (the end of `choose_backend`'s error).
+_INSTALL_HINT = {
+    "MISOCP": "install a mixed-integer conic solver for CVXPY: pip install pyscipopt",
+    "MIQP": "install a mixed-integer solver for CVXPY that takes it (pip install pyscipopt: "
+            "cvxpy:SCIP, as second-order cones), or relax the integrality",
+    "MIEXP": "no open solver here takes integers with exponential cones; CVXPY's commercial "
+             "ones do (cvxpy:MOSEK, cvxpy:KNITRO), or relax the integrality",
+    "MISDP": "no open solver here takes integers with PSD cones; relax the integrality",
 }
 
 # Clarabel's interior-point KKT system holds each PSD cone's scaling as a dense block of
@@ -403,10 +472,80 @@ def choose_backend(sf: StandardForm, time_limit: float | None = None) -> Choice:
                     reason += f" (passed over: {', '.join(tried)})"
             else:
                 reason = f"registered backend that accepts this {sf.problem_class} (none of the preferred ones did)"
+            rewrites = _rewrites(be.capabilities, sf)
+            if rewrites:
+                reason += "; " + " and ".join(rewrites)
             return Choice(be, reason)
         tried.append(name)
     hint = " (tried: " + ", ".join(tried) + ")" if tried else ""
-    extra = ""
-    if sf.problem_class == "MISOCP":
-        extra = "; install a mixed-integer conic solver for CVXPY: pip install pyscipopt"
+    extra = f"; {_INSTALL_HINT[sf.problem_class]}" if sf.problem_class in _INSTALL_HINT else ""
     raise ValueError(f"no installed backend can solve this {sf.problem_class}{hint}{extra}")
+
+
+def _rewrites(caps: Capabilities, sf: StandardForm) -> list[str]:
+    """The rewrites optlib.reductions applies for a backend with `caps`, in words."""
+    out = []
+    if sf.has_logic and not getattr(caps, "logic", False):
+        out.append("logical constraints as big-M rows")
+    native = getattr(caps, "miqp" if sf.has_integers else "quadratic", False)
+    if sf.has_quadratic and not native:
+        out.append("quadratic objective as a second-order cone")
+    return out
+
+
+def _accepted(caps: object) -> list[str]:
+    """`caps.accepted()`, or the same words from the four basic flags of a capabilities
+    object that has no `accepted` (a third-party backend's own class)."""
+    if callable(getattr(caps, "accepted", None)):
+        return list(caps.accepted())  # type: ignore[attr-defined]
+    out = []
+    cont, integer = bool(getattr(caps, "continuous", True)), bool(getattr(caps, "integer", False))
+    if cont:
+        out.append("LP")
+    if integer:
+        out.append("MILP" if cont else "ILP")
+    if cont and getattr(caps, "soc", False):
+        out.append("SOCP")
+    if cont and getattr(caps, "psd", False):
+        out.append("SDP")
+    return out
+
+
+def backend_table() -> list[dict]:
+    """One dict per backend (every registered name, installed or not, then the installed
+    members of each family, e.g. 'cvxpy:SCS'): name, installed (bool), version ('' when not
+    installed), accepts (`Capabilities.accepted()`: 'LP', 'MILP', 'QP', 'MIQP', 'SOCP',
+    'EXP', 'SDP', 'logical constraints', ..., a rewrite in brackets, e.g. 'QP (as SOCP)'),
+    capabilities ({flag: bool}), install (the pip command when not installed) and note."""
+    names = registered_names()
+    for fam in families().values():
+        try:
+            names += [f"{fam.prefix}:{m}" for m in fam.members()]
+        except ImportError:
+            pass
+    rows: list[dict] = []
+    for name in names:
+        row: dict = {"name": name, "installed": False, "version": "", "accepts": [],
+                     "capabilities": {}, "install": None, "note": ""}
+        try:
+            be = get_backend(name)
+        except ImportError as exc:
+            row["note"] = f"adapter not available: {' '.join(str(exc).split())}"
+            rows.append(row)
+            continue
+        installed = bool(be.available())
+        row["installed"] = installed
+        caps = be.capabilities
+        row["accepts"] = _accepted(caps)
+        if dataclasses.is_dataclass(caps):
+            row["capabilities"] = {f.name: bool(getattr(caps, f.name)) for f in dataclasses.fields(caps)}
+        if installed:
+            row["version"] = be.version()
+            pkg = getattr(be, "package", "") or ""
+            if pkg and not pkg.lower().startswith(name.split(":")[0].lower()) or name.startswith("cvxpy:"):
+                row["version"] += f" ({pkg})"
+        else:
+            pkg = getattr(be, "package", "") or ""
+            row["install"] = f"pip install {pkg}" if pkg else None
+        rows.append(row)
+    return rows

@@ -1,24 +1,31 @@
 """Import a `cvxpy.Problem` into an optlib `Model` (`Model.from_cvxpy`).
 
 CVXPY does the modelling work: its reduction chain turns the problem into the conic
-form  min c'x + d  s.t.  A x + s = b,  s in K  (K = zero x nonneg x SOC x PSD), with
-integrality marks on the columns of x. We ask CVXPY for that data through a small
-*export target* (a CVXPY "custom solver" that never solves anything) that declares
+form  min 1/2 x'P x + c'x + d  s.t.  A x + s = b,  s in K  (K = zero x nonneg x SOC x PSD x
+K_exp), with integrality marks on the columns of x. We ask CVXPY for that data through a
+small *export target* (a CVXPY "custom solver" that never solves anything) that declares
 
-- support for the zero, nonnegative, second-order and PSD cones (and mixed integers),
-  so no installed solver is needed and mixed-integer SOCPs are exported too;
+- support for the zero, nonnegative, second-order, PSD and exponential cones (and mixed
+  integers), so no installed solver is needed and mixed-integer conic problems are
+  exported too;
 - CVXPY's PSD layout option LOWER + sqrt(2) scaling, which is exactly optlib's svec
   (lower triangle, column-major, off-diagonals * sqrt 2);
-- variable bounds as bounds (not as extra rows);
-- exponential cones, only so that a problem needing them is reported by name.
+- the exponential cone order [0, 1, 2]: each cone is 3 consecutive rows (x, y, z) with
+  y exp(x / y) <= z, CVXPY's (and SCS/Clarabel's) convention, which is optlib's (u, v, w);
+  CVXPY places them after the PSD rows, as optlib does;
+- a quadratic objective (`supports_quad_obj`): CVXPY then keeps quad_form, sum_squares,
+  square, ... of the objective as P (1/2 x'P x, symmetric, full storage), which becomes
+  the model's quadratic objective, so StandardForm.P is CVXPY's P and a QP stays a QP
+  (`quad_obj=False`: CVXPY writes them as second-order cones instead);
+- variable bounds as bounds (not as extra rows).
+Power cones (3-d and n-d) are refused with a ValueError naming them.
 
 The data maps row block by row block into an optlib model with one vector variable
-`x` (CVXPY's stacked variable), so `Model.compile()` reproduces CVXPY's A, b and cones.
+`x` (CVXPY's stacked variable), so `Model.compile()` reproduces CVXPY's P, A, b and cones.
 After `res = model.solve(...)`, `cvxpy_values(model, res)` (also `Model.cvxpy_values`)
 returns `{cvxpy_variable: value}` by running CVXPY's own inverse chain on `res`'s x.
 
-Parameters are read at their current values (the import is a snapshot). Quadratic
-objectives are turned into second-order cones by CVXPY (`use_quad_obj=False`).
+Parameters are read at their current values (the import is a snapshot).
 """
 from __future__ import annotations
 
@@ -30,8 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .cones import svec_indices, svec_scale, svec_size
-from .constraints import LinearConstraint, PSDConstraint, SOCConstraint
-from .expressions import Expression, Variable, VarBlock
+from .constraints import ExpConeConstraint, LinearConstraint, PSDConstraint, SOCConstraint
+from .expressions import Expression, Variable, VarBlock, to_expression
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
@@ -65,6 +72,9 @@ def _export_target():
 
             def name(self) -> str:
                 return EXPORT_NAME
+
+            def supports_quad_obj(self) -> bool:
+                return True
 
             def import_solver(self) -> None:
                 return None
@@ -102,6 +112,7 @@ class CvxpyLink:
     c: np.ndarray           # CVXPY's (minimisation) cost vector
     offset: float           # CVXPY's objective constant (minimisation form)
     maximize: bool
+    P: sp.csc_matrix | None = None   # CVXPY's 1/2 x'P x (minimisation form), None: linear
 
 
 def _offset(inverse_data: list) -> float:
@@ -111,9 +122,11 @@ def _offset(inverse_data: list) -> float:
     return float(np.asarray(d, dtype=float).reshape(-1)[0]) if np.size(d) else 0.0
 
 
-def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Model":
+def model_from_cvxpy(problem: Any, name: str | None, model_class: type, *,
+                     quad_obj: bool = True) -> "Model":
     """Build a `model_class` (optlib.Model, which calls this from `Model.from_cvxpy`) equivalent
-    to `problem` (a cvxpy.Problem); see the module doc."""
+    to `problem` (a cvxpy.Problem); see the module doc. `quad_obj`: keep a quadratic objective
+    as P (True) or let CVXPY write it as second-order cones (False)."""
     Model = model_class
     try:
         import cvxpy as cp
@@ -131,27 +144,30 @@ def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Mode
             raise ValueError(f"Model.from_cvxpy: parameter {p.name()!r} has no value")
     try:
         data, chain, inverse_data = problem.get_problem_data(
-            _export_target(), solver_opts={"use_quad_obj": False})
+            _export_target(), solver_opts={"use_quad_obj": bool(quad_obj)})
     except DCPError as exc:
         raise ValueError(f"Model.from_cvxpy: the problem is not DCP: {exc}") from exc
     except SolverError as exc:
+        power = [type(con).__name__ for con in problem.constraints
+                 if type(con).__name__ in ("PowCone3D", "PowConeND")]
+        if power:
+            raise ValueError(f"Model.from_cvxpy: the problem has {len(power)} power cone "
+                             f"constraint(s) ({', '.join(sorted(set(power)))}); optlib supports "
+                             "linear, second-order, PSD and exponential cones, not power cones") from exc
         raise ValueError(
             "Model.from_cvxpy: CVXPY could not reduce the problem to zero, nonnegative, "
-            f"second-order and PSD cones (power/exponential cones are not supported): {exc}") from exc
+            f"second-order, PSD and exponential cones (power cones are not supported): {exc}") from exc
 
     dims = data[s.DIMS]
-    unsupported = []
-    if getattr(dims, "exp", 0):
-        unsupported.append(f"{dims.exp} exponential cone(s)")
+    unsupported = []  # a guard: the export target declares no power cone, so CVXPY refuses first
     if list(getattr(dims, "p3d", []) or []):
-        unsupported.append(f"{len(dims.p3d)} 3d power cone(s)")
+        unsupported.append(f"{len(dims.p3d)} 3-d power cone(s)")
     if list(getattr(dims, "pnd", []) or []):
         unsupported.append(f"{len(dims.pnd)} n-d power cone(s)")
     if unsupported:
         raise ValueError("Model.from_cvxpy: the problem needs " + " and ".join(unsupported)
-                         + "; optlib supports linear, second-order and PSD cones only")
-    if data.get(s.P) is not None:  # pragma: no cover - prevented by use_quad_obj=False
-        raise ValueError("Model.from_cvxpy: quadratic objectives are not supported")
+                         + "; optlib supports linear, second-order, PSD and exponential cones "
+                         "(power cones are not supported)")
 
     c = np.asarray(data[s.C], dtype=float).ravel()
     A = sp.csr_matrix(data[s.A], dtype=float)
@@ -162,6 +178,7 @@ def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Mode
             raise ValueError(f"Model.from_cvxpy: the {what} contains NaN or inf")
     offset = _offset(inverse_data)
     maximize = isinstance(problem.objective, cp.Maximize)
+    P_obj = _quadratic_part(data.get(s.P), n)
 
     # variable: bounds and integrality
     lb = np.full(n, -math.inf)
@@ -196,11 +213,18 @@ def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Mode
 
     def slack(start: int, size: int) -> Expression:
         """s = b - A x for rows start:start+size."""
-        return Expression({block: sp.csr_matrix(-A[start:start + size])}, b[start:start + size].copy(),
-                          (size,))
+        return slack_rows(np.arange(start, start + size))
+
+    def slack_rows(rows: np.ndarray) -> Expression:
+        """s = b - A x for the given rows."""
+        return Expression({block: sp.csr_matrix(-A[rows])}, b[rows].copy(), (rows.size,))
 
     n_soc = n_psd = 0
     for kind_, start, size, dim in _cone_blocks(dims):
+        if kind_ == "exp":  # rows (u0, v0, w0, u1, ...): one constraint over all the blocks
+            m.add(ExpConeConstraint(*(slack_rows(start + np.arange(j, size, 3)) for j in range(3))),
+                  name="cvxpy_exp")
+            continue
         s_expr = slack(start, size)
         if kind_ == "zero":
             m.add(LinearConstraint(-s_expr, "=="), name="cvxpy_eq")
@@ -224,9 +248,29 @@ def model_from_cvxpy(problem: Any, name: str | None, model_class: type) -> "Mode
     sign = -1.0 if maximize else 1.0
     obj = Expression({block: sp.csr_matrix(sign * c.reshape(1, -1))}, np.array([sign * offset]), ())
     (m.maximize if maximize else m.minimize)(obj)
+    if P_obj is not None:
+        # the user objective gets sign * 1/2 x'P x: compile makes P_form = sense * 2 w P = P
+        # with w = sign / 2 and sense = sign (optlib.compile._quadratic_matrix)
+        m._quadratic = [(0.5 * sign, to_expression(x), P_obj)]
     m.cvxpy_link = CvxpyLink(problem=problem, chain=chain, inverse_data=inverse_data, x=x, c=c,
-                             offset=offset, maximize=maximize)
+                             offset=offset, maximize=maximize, P=P_obj)
     return m
+
+
+def _quadratic_part(P: Any, n: int) -> sp.csc_matrix | None:
+    """CVXPY's objective matrix (1/2 x'P x) as a symmetric n x n CSC matrix, None when it
+    is absent or zero; NaN/inf entries are refused."""
+    if P is None:
+        return None
+    P = sp.csc_matrix(P, dtype=float)
+    if P.shape != (n, n):
+        raise ValueError(f"Model.from_cvxpy: CVXPY's quadratic objective has shape {P.shape}, "
+                         f"expected {(n, n)}")
+    if not np.all(np.isfinite(P.data)):
+        raise ValueError("Model.from_cvxpy: the quadratic objective contains NaN or inf")
+    P = sp.csc_matrix(0.5 * (P + P.T))
+    P.eliminate_zeros()
+    return P if P.nnz else None
 
 
 def _cone_blocks(dims: Any):
@@ -245,6 +289,9 @@ def _cone_blocks(dims: Any):
         size = svec_size(int(k))
         yield ("psd", start, size, int(k))
         start += size
+    if getattr(dims, "exp", 0):
+        yield ("exp", start, 3 * int(dims.exp), 3)
+        start += 3 * int(dims.exp)
 
 
 def cvxpy_values(model: "Model", result: "Result") -> dict:
@@ -260,7 +307,10 @@ def cvxpy_values(model: "Model", result: "Result") -> dict:
     if result.x is None or link.x not in result.values:
         raise ValueError(f"no solution available (status {result.status.name})")
     xv = np.asarray(result.values[link.x], dtype=float).ravel()
-    solution = link.chain.invert({"x": xv, "value": float(link.c @ xv)}, link.inverse_data)
+    value = float(link.c @ xv)
+    if link.P is not None:
+        value += 0.5 * float(xv @ (link.P @ xv))
+    solution = link.chain.invert({"x": xv, "value": value}, link.inverse_data)
     by_id = {v.id: v for v in link.problem.variables()}
     out = {}
     for vid, val in solution.primal_vars.items():

@@ -1,10 +1,18 @@
 """Any CVXPY solver as a backend ("cvxpy:<SOLVER>").
 
 The StandardForm is rebuilt as a CVXPY problem on one variable x:
-    min c'x + offset  s.t.  A_0 x == b_0,  A_l x <= b_l,  (b - A x)_q in SOC (grouped by
-    cone size), svec(S_k) + A_k x == b_k with S_k >> 0, lb <= x <= ub (finite entries).
+    min 1/2 x'P x + c'x + offset  s.t.  A_0 x == b_0,  A_l x <= b_l,  (b - A x)_q in SOC
+    (grouped by cone size), svec(S_k) + A_k x == b_k with S_k >> 0, (b - A x)_e in K_exp
+    (one ExpCone over all exponential blocks, CVXPY's (x, y, z): y exp(x / y) <= z, which is
+    optlib's (u, v, w)), lb <= x <= ub (finite entries).
 With CVXPY's duals (Lagrangian f + y'(lhs - rhs) for ==, <=, and f - <y, expr> for cones)
-every block's dual is optlib's z as is: r = c + A'z.
+every block's dual is optlib's z as is: r = c + P x + A'z.
+
+Capabilities are read off CVXPY's solver classes: exponential cones where the solver's
+SUPPORTED_CONSTRAINTS (MI_SUPPORTED_CONSTRAINTS with integers) hold ExpCone; a quadratic
+objective where CVXPY can solve a QP with it (a QP interface, a conic interface taking
+a quadratic objective, or second-order cones CVXPY writes it into), with integer variables
+where that route is mixed-integer capable. P goes to CVXPY as 1/2 quad_form(x, P).
 
 Generic parameters are mapped for CLARABEL (time_limit, tol_gap_rel, max_threads), SCS
 (time_limit_secs, eps_rel), HIGHS (time_limit, mip_rel_gap), SCIP (scip_params
@@ -86,15 +94,39 @@ class CvxpyBackend(Backend):
         attr = "MI_SUPPORTED_CONSTRAINTS" if mixed_integer else "SUPPORTED_CONSTRAINTS"
         return {con.__name__ for con in getattr(cls, attr, ())}
 
+    def _quadratic_routes(self) -> tuple[bool, bool]:
+        """(continuous, mixed-integer): whether CVXPY can solve a problem with a quadratic
+        objective on this solver, through its QP interface, a conic interface that takes a
+        quadratic objective, or second-order cones (CVXPY's own rewrite)."""
+        from cvxpy.reductions.solvers.defines import SOLVER_MAP_CONIC, SOLVER_MAP_QP
+
+        qp = SOLVER_MAP_QP.get(self.solver)
+        conic = SOLVER_MAP_CONIC.get(self.solver)
+        cont = qp is not None
+        mixed = qp is not None and bool(getattr(qp, "MIP_CAPABLE", False))
+        if conic is not None:
+            try:
+                takes_p = bool(conic.supports_quad_obj(conic))
+            except Exception:  # pragma: no cover - a solver class with an odd signature
+                takes_p = False
+            names = {c.__name__ for c in getattr(conic, "SUPPORTED_CONSTRAINTS", ())}
+            mi_names = {c.__name__ for c in getattr(conic, "MI_SUPPORTED_CONSTRAINTS", ())}
+            conic_mip = bool(getattr(conic, "MIP_CAPABLE", False))
+            cont = cont or takes_p or "SOC" in names
+            mixed = mixed or (conic_mip and (takes_p or "SOC" in mi_names))
+        return cont, mixed
+
     @property
     def capabilities(self) -> Capabilities:  # type: ignore[override]
         if not super().available() or self._solver_class() is None:
             return Capabilities(continuous=False)
         names = self._constraint_names(False)
         integer = bool(getattr(self._solver_class(), "MIP_CAPABLE", False))
+        quadratic, miqp = self._quadratic_routes()
         return Capabilities(continuous=True, integer=integer, soc="SOC" in names,
                             psd=bool(names & {"PSD", "SvecPSD"}), duals=True,
-                            mip_bound=integer and self.solver in ("HIGHS", "SCIPY"))
+                            mip_bound=integer and self.solver in ("HIGHS", "SCIPY"),
+                            quadratic=quadratic, miqp=integer and miqp, exp="ExpCone" in names)
 
     def available(self) -> bool:
         if not super().available():
@@ -116,9 +148,10 @@ class CvxpyBackend(Backend):
         super().check(sf)
         if sf.has_integers:
             names = self._constraint_names(True)
-            missing = [what for what, ok in (("second-order cone", "SOC" in names),
-                                             ("PSD", bool(names & {"PSD", "SvecPSD"})))
-                       if (sf.has_soc if what != "PSD" else sf.has_psd) and not ok]
+            missing = [what for what, present, ok in (
+                ("second-order cone", sf.has_soc, "SOC" in names),
+                ("PSD", sf.has_psd, bool(names & {"PSD", "SvecPSD"})),
+                ("exponential cone", sf.has_exp, "ExpCone" in names)) if present and not ok]
             if missing:
                 raise ValueError(f"backend {self.name!r} cannot solve this {sf.problem_class}: "
                                  f"it does not support {' or '.join(missing)} constraints "
@@ -179,13 +212,22 @@ class CvxpyBackend(Backend):
             con = _svec_operator(k) @ cp.vec(S, order="F") + A[rows] @ x == b[rows]
             cons += [S >> 0, con]
             duals.append((rows, con, None))
+        if sf.cones.exp:  # the exp blocks are the last 3e rows: (u_i, v_i, w_i) interleaved
+            head = sf.m - 3 * sf.cones.exp
+            parts = [head + np.arange(j, 3 * sf.cones.exp, 3) for j in range(3)]
+            con = cp.constraints.ExpCone(*(b[r] - A[r] @ x for r in parts))
+            cons.append(con)
+            duals += [(r, con, j) for j, r in enumerate(parts)]
         lb_idx = np.flatnonzero(np.isfinite(sf.lb))
         ub_idx = np.flatnonzero(np.isfinite(sf.ub))
         if lb_idx.size:
             cons.append(x[lb_idx] >= sf.lb[lb_idx])
         if ub_idx.size:
             cons.append(x[ub_idx] <= sf.ub[ub_idx])
-        problem = cp.Problem(cp.Minimize(data.c @ x + sf.offset), cons)
+        objective = data.c @ x + sf.offset
+        if data.P is not None:
+            objective = objective + 0.5 * cp.quad_form(x, sp.csc_matrix(data.P), assume_PSD=True)
+        problem = cp.Problem(cp.Minimize(objective), cons)
         return problem, x, duals
 
     @staticmethod
