@@ -57,3 +57,32 @@ def test_lipschitz_bounds_example_reproduces_references():
     assert "lipsdp-neuron" in out and "verified" in out
     if "lipsdp_random_weights.mat" in out:
         assert "36.4822" in out and "39.8386" in out and "37.6681" in out
+
+
+def test_qp_example_certifies_each_portfolio():
+    out = run("qp_portfolio.py")
+    lines = [ln for ln in out.splitlines() if ln.startswith("gamma")]
+    assert len(lines) == 3
+    for ln in lines:
+        assert ": QP on " in ln and "status OPTIMAL" in ln and "NOT verified" not in ln
+
+
+def test_exp_cone_example_certifies_both_models():
+    out = run("exp_cone_models.py")
+    for name in ("logistic regression", "maximum entropy"):
+        line = next(ln for ln in out.splitlines() if ln.startswith(name))
+        assert ": EXP on " in line and "status OPTIMAL" in line and "NOT verified" not in line
+
+
+def test_atoms_benchmark_runs_small():
+    out = run("bench_atoms.py", "--features", "200", "--samples", "50", "--assets", "50", "--repeat", "1")
+    assert "lasso 50 x 200" in out and "markowitz 50 assets" in out
+
+
+def test_logic_example_same_optimum_natively_and_bridged():
+    out = run("logic_models.py")
+    for model in ("facility_location", "job_slots"):
+        lines = [ln for ln in out.splitlines() if ln.startswith(model)]
+        assert len(lines) == 2
+        assert all("status OPTIMAL" in ln and "NOT verified" not in ln for ln in lines)
+        assert len({ln.split("objective")[1].split(",")[0] for ln in lines}) == 1, lines
