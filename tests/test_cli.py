@@ -230,13 +230,14 @@ def test_bench_plot(files, highs, tmp_path, capsys):
 
 
 def test_bench_plot_without_matplotlib(files, highs, tmp_path, capsys, monkeypatch):
+    # a missing matplotlib is a usage error reported before any run (not after the sweep)
     monkeypatch.setitem(sys.modules, "matplotlib", None)     # makes `import matplotlib` fail
     png = tmp_path / "bench.png"
     out_json = tmp_path / "b.json"
-    assert main(["bench", files[0], "--backends", highs, "--json", str(out_json), "--plot", str(png)]) == 0
-    err = capsys.readouterr().err
-    assert "pip install matplotlib" in err
-    assert out_json.exists() and not png.exists()
+    assert main(["bench", files[0], "--backends", highs, "--json", str(out_json), "--plot", str(png)]) == 2
+    cap = capsys.readouterr()
+    assert "pip install optlib[plots]" in cap.err and "OPTIMAL" not in cap.err + cap.out
+    assert not out_json.exists() and not png.exists()
 
 
 def test_run_benchmark_with_loader_and_bad_file(highs):

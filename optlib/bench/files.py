@@ -1,4 +1,8 @@
-"""Benchmark runner: every backend on every instance, one record per (instance, backend).
+"""Backends on files: every backend on every .mps/.lp file, one `BenchRecord` per (file, backend).
+
+This is the per-file engine under the `mps` suite (optlib.suites.mps) and the API that
+`optlib bench FILE...` offered before suites existed; sweeps with tidy records, resume and
+executors are in optlib.bench.runner.
 
     records = run_benchmark(["a.mps", "b.lp"], ["highs", "scip"], time_limit=60, progress=print)
     print(format_table(records))
@@ -24,6 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 NA = "n/a"
+#: the one install command for the plots (pyproject extra `plots`)
+PLOTS_INSTALL = "pip install optlib[plots]"
 # Statuses whose times take part in the "ratio to the fastest backend" column.
 _TIMED = {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNBOUNDED", "INFEASIBLE_OR_UNBOUNDED", "NO_SOLUTION",
           "UNVERIFIED"}
@@ -64,9 +70,32 @@ class BenchRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BenchRecord":
+        """From `to_dict`'s output, or from a tidy run record (optlib.bench.records: those have
+        a 'key'; its message becomes `reason`, its solve time `time`, its wall time `total_time`)."""
+        if "key" in data and "wall_s" in data:
+            return cls.from_tidy(data)
         names = {f.name for f in fields(cls)}
         kw = {k: _from_json_num(v) for k, v in data.items() if k in names}
         return cls(**kw)
+
+
+    @classmethod
+    def from_tidy(cls, rec: dict[str, Any]) -> "BenchRecord":
+        """The per-file view of a tidy record of the `mps` suite (see optlib.suites.mps)."""
+        extra = rec.get("extra") or {}
+        opts = rec.get("options") or {}
+        wall = _from_json_num(rec.get("wall_s"))
+        return cls(instance=rec.get("instance", ""), backend=rec.get("backend", ""), status=rec.get("status", ""),
+                   objective=_from_json_num(rec.get("objective")), bound=_from_json_num(rec.get("bound")),
+                   gap=_from_json_num(rec.get("gap")),
+                   time=_from_json_num(extra.get("solve_s", wall)), total_time=wall,
+                   reason=rec.get("message") or "", path=extra.get("path", opts.get("path", "")),
+                   problem_class=extra.get("problem_class", ""), sense=extra.get("sense", ""),
+                   resolved_backend=extra.get("resolved_backend", ""),
+                   backend_version=extra.get("backend_version", ""), certificate=extra.get("certificate", ""),
+                   verified=rec.get("verified"), solver_status=extra.get("solver_status", ""),
+                   solver_bound=_from_json_num(extra.get("solver_bound")),
+                   time_limit=opts.get("time_limit"), threads=opts.get("threads"))
 
 
 ProgressFn = Callable[[str], None]
@@ -75,7 +104,7 @@ LoaderFn = Callable[[str], Any]
 
 # -- running -------------------------------------------------------------------------
 def _default_loader(path: str) -> Any:
-    from . import read
+    from .. import read
 
     return read(path)
 
@@ -130,7 +159,7 @@ def run_benchmark(files: Sequence[str | os.PathLike], backends: Sequence[str],
 def backend_unavailable_reason(name: str) -> str | None:
     """Why backend `name` cannot run here (adapter or package missing, CVXPY solver not
     installed), or None when it can. Unknown names raise ValueError (from get_backend)."""
-    from .backend import get_backend
+    from ..backend import get_backend
 
     if name.strip().lower() == "auto":
         return None
@@ -154,7 +183,7 @@ def backend_unavailable_reason(name: str) -> str | None:
 def run_one(model: Any, backend: str, time_limit: float | None = None, threads: int | None = None,
             rel_gap: float | None = None, instance: str = "", path: str = "") -> BenchRecord:
     """Solve `model` on `backend` and turn the outcome (or the reason it can't run) into a record."""
-    from .backend import MissingDependency
+    from ..backend import MissingDependency
 
     base = dict(instance=instance or getattr(model, "name", "model"), backend=backend, path=path,
                 time_limit=time_limit, threads=threads)
@@ -282,7 +311,7 @@ def _from_json_num(v: Any) -> Any:
 
 def machine_meta(argv: Sequence[str] | None = None, backends: Iterable[str] = ()) -> dict[str, Any]:
     """Metadata for a benchmark file: command line, date, machine, package and backend versions."""
-    from . import __version__
+    from .. import __version__
 
     versions: dict[str, str] = {"optlib": __version__, "python": platform.python_version()}
     for mod in ("numpy", "scipy"):
@@ -295,7 +324,7 @@ def machine_meta(argv: Sequence[str] | None = None, backends: Iterable[str] = ()
         if name == "auto":
             continue
         try:
-            from .backend import get_backend
+            from ..backend import get_backend
 
             be = get_backend(name)
             backend_versions[name] = be.version() if be.available() else "not installed"
@@ -328,6 +357,20 @@ def write_json(records: Sequence[BenchRecord], path: str | os.PathLike, meta: di
     return p
 
 
+def write_records_document(records: Sequence[dict[str, Any]], path: str | os.PathLike,
+                           meta: dict[str, Any] | None = None) -> Path:
+    """Write tidy records (optlib.bench.records) as one JSON document {"meta": ..., "records": [...]}
+    to `path` (what `optlib bench --json OUT.json` writes; `load_json` and `load_records` read it)."""
+    from .records import _to_json
+
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"meta": _to_json(dict(meta or {})), "records": [_to_json(dict(r)) for r in records]}
+    p.write_text(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
+    return p
+
+
 def load_json(path: str | os.PathLike) -> tuple[list[BenchRecord], dict[str, Any]]:
     """Read a file written by `write_json` back into records and metadata."""
     doc = json.loads(Path(path).read_text())
@@ -347,7 +390,7 @@ def plot(records: Sequence[BenchRecord], path: str | os.PathLike, title: str | N
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
+        raise ImportError(f"plotting needs matplotlib: {PLOTS_INSTALL}") from exc
 
     instances = list(dict.fromkeys(r.instance for r in records))
     backends = list(dict.fromkeys(r.backend for r in records))
