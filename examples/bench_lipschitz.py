@@ -16,15 +16,14 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from optlib import datasets
 from problems.lipschitz import as_network, lipschitz_bound
 from problems.lipschitz.exact import exact_lipschitz_regions
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
 
 
 def random_net(width: int, layers: int, n_in: int = 2, n_out: int = 2, seed: int = 0):
@@ -58,9 +57,9 @@ def cvxpy_neuron(weights: list[np.ndarray], solver: str = "CLARABEL") -> tuple[f
 
 
 def networks(args):
-    for name in ("lipsdp_random_weights.mat", "lipsdp_mnist_weights.mat"):
-        if (DATA / name).exists() and (name != "lipsdp_mnist_weights.mat" or args.mnist):
-            yield name, as_network(str(DATA / name))
+    for key, name in datasets.NETWORKS.items():        # shipped with optlib (or $OPTLIB_DATA/networks)
+        if key != "mnist" or args.mnist:
+            yield name, as_network(str(datasets.network_path(key)))
     for layers in args.layers:
         for width in args.widths:
             yield f"random 2-{width}x{layers}-2", as_network(random_net(width, layers))
@@ -72,7 +71,11 @@ def main() -> None:
     ap.add_argument("--layers", default="2,4")
     ap.add_argument("--mnist", action="store_true", help="include the 784-50-10 MNIST net (slow)")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: one 2-16x2-2 net")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"widths": "16", "layers": "2"})
+        args = ap.parse_args()
     args.widths = [int(w) for w in args.widths.split(",")]
     args.layers = [int(k) for k in args.layers.split(",")]
     rows = []

@@ -51,7 +51,11 @@ def main():
     ap.add_argument("--limit", type=float, default=360.0)
     ap.add_argument("--out", default=None)
     ap.add_argument("--one", nargs=4, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: width 30 only, 60 s limit")
     a = ap.parse_args()
+    if a.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"widths": [30], "limit": 60.0})
+        a = ap.parse_args()
     if a.one:
         w, method, form, backend = a.one
         print(json.dumps(one(int(w), method, None if form == "-" else form, backend, a.limit)), flush=True)

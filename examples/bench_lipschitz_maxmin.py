@@ -45,7 +45,11 @@ def main() -> None:
     ap.add_argument("--depths", default="2,4", help="number of MaxMin layers")
     ap.add_argument("--widths", default="8,32")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: depth 2, width 8")
     a = ap.parse_args()
+    if a.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"depths": "2", "widths": "8"})
+        a = ap.parse_args()
     rows = []
     print(f"{'net':<26} {'naive':>8} {'relu-rewrite':>13} {'lipsdp-nsr':>11} {'lower':>8} {'t nsr s':>8} {'t rw s':>7}")
     for kind in ("orthogonal", "gaussian"):

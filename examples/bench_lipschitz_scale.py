@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
+DATA: str | None = None          # --data: a folder laid out like $OPTLIB_DATA (networks/*.mat)
 METHODS = {"fo": ("lipsdp-neuron-fo", {"device": "auto"}), "fo-cpu": ("lipsdp-neuron-fo", {"device": "cpu"}),
            "neuron-scs": ("lipsdp-neuron", {"backend": "scs"}),
            "neuron-clarabel": ("lipsdp-neuron", {"backend": "clarabel"}),
@@ -42,7 +42,9 @@ def load(name: str):
     from problems.lipschitz import as_network
 
     if name.endswith(".mat"):
-        return as_network(str(Path(DATA) / name))
+        from optlib import datasets
+
+        return as_network(str(datasets.data_path(f"networks/{name}", DATA)))
     layers, width = (int(v) for v in name.split("x"))
     return as_network(random_net(width, layers))
 
@@ -81,10 +83,20 @@ def main() -> None:
     ap.add_argument("--max-cvxpy-neurons", type=int, default=600,
                     help="skip CVXPY above this many neurons (it needs > 16 GB at 900, see docs/benchmarks.md)")
     ap.add_argument("--out", default=None)
-    ap.add_argument("--data", default=str(DATA), help="folder of the LipSDP .mat networks")
+    ap.add_argument("--data", default=None,
+                    help="a folder holding networks/*.mat (default: $OPTLIB_DATA, then the copies shipped with optlib)")
     ap.add_argument("--one", nargs=2, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: one 2 x 32 net, SCS and CVXPY, 60 s limit")
     a = ap.parse_args()
-    DATA = Path(a.data)
+    if a.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"layers": "2", "widths": "32", "limit": 60.0, "methods": "neuron-scs,cvxpy-scs"})
+        a = ap.parse_args()
+    if any(m.startswith("fo") for m in a.methods.split(",")):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _requires import require
+
+        require("torch", why="the first-order methods fo / fo-cpu")
+    DATA = a.data
     if a.one:
         print(json.dumps(one(a.one[0], a.one[1], a.limit)), flush=True)
         return
@@ -104,7 +116,7 @@ def main() -> None:
             if m.startswith("cvxpy-") and neurons > a.max_cvxpy_neurons:
                 row = {"net": name, "method": m, "skipped": f"{neurons} neurons > --max-cvxpy-neurons"}
             else:
-                cmd = [sys.executable, __file__, "--limit", str(a.limit), "--data", str(DATA), "--one", name, m]
+                cmd = [sys.executable, __file__, "--limit", str(a.limit), "--one", name, m] + (["--data", DATA] if DATA else [])
                 t0 = time.perf_counter()
                 try:
                     p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.limit + 120)

@@ -142,7 +142,11 @@ def main() -> None:
     ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="address-space cap per measurement")
     ap.add_argument("--json", default=None, help="write the records here")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: width 5 only")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"widths": "5", "timeout": 120.0})
+        args = ap.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     if args.worker:
         worker(args.worker, widths[0], args.layers, args.n_in, args.n_out)

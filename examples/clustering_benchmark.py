@@ -105,7 +105,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS threads (default 1: on a busy machine multi-threaded BLAS on these small "
                          "products is 10-100x slower)")
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: 1 seed, no real data sets")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"seeds": 1, "no_real": True})
+        args = ap.parse_args()
     warnings.simplefilter("ignore")
     from threadpoolctl import threadpool_limits
 

@@ -42,7 +42,11 @@ def main() -> None:
     ap.add_argument("--paths", nargs="*", default=list(SIZES))
     ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: n = 60 on each path, 30 s budget")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"budget": 30.0, "sizes": [60]})
+        args = ap.parse_args()
     rows = []
     print("| path | n | time s | certified optimal | gap | error |")
     print("|---|---|---|---|---|---|")

@@ -59,7 +59,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs=2, default=[100, 125], metavar=("FIRST", "STOP"))
     ap.add_argument("--settings", default="hetero", help="comma-separated substrings of setting names")
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: seeds 100-101, hetero K=2")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"seeds": [100, 102], "settings": "hetero K=2"})
+        args = ap.parse_args()
     warnings.simplefilter("ignore")
     for name, kw in SETTINGS.items():
         if not any(part in name for part in args.settings.split(",")):

@@ -47,7 +47,12 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--blas-threads", default="1")
     p.add_argument("--json", default=None)
     p.add_argument("--merge", nargs="*", default=[], help="JSON files of earlier runs to add to the summary")
-    return p.parse_args()
+    p.add_argument("--quick", action="store_true", help="d = 8, ER2, 2 seeds, TOPO / ExactDAG / NOTEARS (seconds)")
+    args = p.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        p.set_defaults(d=[8], graphs=["ER2"], seeds=2, methods=["topo", "exact", "notears"])
+        args = p.parse_args()
+    return args
 
 
 ARGS = _parse() if __name__ == "__main__" else None

@@ -11,19 +11,18 @@ Layer 26.256 (Clarabel takes ~25 s per method on the MNIST net on 2 cores).
     python examples/lipschitz_bounds.py [--networks random,mnist] [--methods naive,lipsdp-neuron]
                                         [--backend auto]
 
-Without ../shared/data/networks a random 2-10-30-20-2 ReLU network is used.
+Both networks ship with optlib (optlib.datasets.network_path). --quick: the 2-10-30-20-2 net only
+(seconds; the MNIST net takes minutes).
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import numpy as np
-
+from optlib import datasets
 from problems.lipschitz import lipschitz_bound
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
-NETWORKS = {"random": "lipsdp_random_weights.mat", "mnist": "lipsdp_mnist_weights.mat"}
+NETWORKS = datasets.NETWORKS      # the LipSDP authors' networks, shipped with optlib
 METHODS = ("naive", "lipsdp-layer", "lipsdp-neuron", "lipsdp-network", "lipsdp-neuron split=2")
 
 
@@ -44,17 +43,19 @@ def main() -> None:
     ap.add_argument("--networks", default="random,mnist")
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--backend", default="auto")
+    ap.add_argument("--quick", action="store_true", help="only the small 2-10-30-20-2 network")
     args = ap.parse_args()
+    if args.quick:
+        args.networks = "random"
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for key in [k.strip() for k in args.networks.split(",") if k.strip()]:
-        path = DATA / NETWORKS.get(key, key)
-        if path.exists():
-            net, name = str(path), path.name
-        else:
-            rng = np.random.default_rng(0)
-            dims = [2, 10, 30, 20, 2]
-            net = [rng.standard_normal((dims[i + 1], dims[i])) for i in range(len(dims) - 1)]
-            name = f"random 2-10-30-20-2 ReLU network ({path.name} not found)"
+        if key in NETWORKS:                  # 'random' / 'mnist': shipped (or $OPTLIB_DATA/networks)
+            path = datasets.network_path(key)
+        else:                                # a .mat file given by path
+            path = Path(key)
+            if not path.is_file():
+                raise SystemExit(f"--networks: {key!r} is neither {' nor '.join(NETWORKS)} nor a .mat file")
+        net, name = str(path), datasets.plain_name(path)
         print(f"== {name}")
         for spec in methods:
             method, _, split = spec.partition(" split=")

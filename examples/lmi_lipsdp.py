@@ -12,9 +12,8 @@ O(width) nonzeros, so the LMI is passed to `optlib.lmi` as one sparse matrix per
 
     python examples/lmi_lipsdp.py [weights.mat] [--backend clarabel]
 
-Without an argument it uses the LipSDP authors' 2-10-30-20-2 network from
-../shared/data/networks when present (reported LipSDP-Neuron value: 36.482), else a
-random network of the same shape.
+Without an argument it uses the LipSDP authors' 2-10-30-20-2 network shipped with optlib
+(optlib.datasets.network_path('random'); reported LipSDP-Neuron value: 36.482).
 """
 from __future__ import annotations
 
@@ -26,18 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 
 import optlib
+from optlib import datasets
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks" / "lipsdp_random_weights.mat"
 
 
-def load_weights(path: Path | None) -> list[np.ndarray]:
-    if path is not None and path.exists():
-        from scipy.io import loadmat
-
-        return [np.asarray(W, dtype=float) for W in loadmat(str(path))["weights"][0]]
-    rng = np.random.default_rng(0)
-    dims = [2, 10, 30, 20, 2]
-    return [rng.standard_normal((dims[i + 1], dims[i])) for i in range(len(dims) - 1)]
+def load_weights(path: Path) -> list[np.ndarray]:
+    """The weight matrices of a LipSDP .mat file (plain or .gz)."""
+    if not path.is_file():
+        raise SystemExit(f"weights file not found: {path}")
+    return datasets.read_mat_weights(path)
 
 
 def lipsdp_neuron(weights: list[np.ndarray], backend: str = "auto") -> tuple[float, optlib.Result]:
@@ -68,12 +64,13 @@ def lipsdp_neuron(weights: list[np.ndarray], backend: str = "auto") -> tuple[flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="LipSDP-Neuron bound with optlib.lmi")
-    ap.add_argument("weights", nargs="?", default=str(DATA))
+    ap.add_argument("weights", nargs="?", default=None,
+                    help="a LipSDP .mat file (default: the authors' 2-10-30-20-2 net shipped with optlib)")
     ap.add_argument("--backend", default="auto")
     args = ap.parse_args()
-    path = Path(args.weights)
+    path = Path(args.weights) if args.weights else datasets.network_path("random")
     weights = load_weights(path)
-    source = path.name if path.exists() else "random 2-10-30-20-2 network"
+    source = datasets.plain_name(path)
     L, res = lipsdp_neuron(weights, args.backend)
     naive = float(np.prod([np.linalg.norm(W, 2) for W in weights]))
     print(f"network: {source}, layers {[W.shape for W in weights]}")

@@ -8,7 +8,12 @@
 Instances: for each size n, every (72 / per-size)-th file of the sorted RKP_*_n<n>_* list (spread over the
 correlation types).  Values are profits (maximised), as in the branch-and-price file.  relative error =
 (best known - ours) / best known; ours is the exact (certified) worst-case value of the returned x.
-The paper's Neur2RO on the same instances comes from knapsack_neur2ro_reference.csv.
+The paper's Neur2RO on the same instances comes from knapsack_neur2ro_reference.csv when it is found
+(not shipped: put it under --data DIR/robust/ or $OPTLIB_DATA/robust/).
+
+Data: 44 of the 504 instances ship with optlib (6 per size and the ones the tests use) with the
+branch-and-price results; the full set is read from --data DIR or $OPTLIB_DATA (DIR/robust/knapsack/).
+--quick: size 20, 2 instances, CCG and Neur2RO with 20 s limits (about a minute).
 """
 from __future__ import annotations
 
@@ -16,17 +21,24 @@ import argparse
 import csv
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from problems.robust import Neur2RO, ccg, knapsack_files, load_knapsack
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _requires import require  # noqa: E402
+from optlib import datasets  # noqa: E402
+from problems.robust import Neur2RO, ccg, knapsack_files, load_knapsack  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "robust"
 
-
-def read_csv(path: Path, key: str) -> dict:
-    with open(path) as fh:
-        return {r[key]: r for r in csv.DictReader(fh)}
+def read_reference(data: str | None) -> dict:
+    """The Neur2RO paper's per-instance results keyed by instance, or {} (with a note) when absent."""
+    reason = datasets.missing("robust/knapsack_neur2ro_reference.csv", data)
+    if reason is not None:
+        print(f"note: no paper columns: {reason}")
+        return {}
+    with datasets.open_text(datasets.data_path("robust/knapsack_neur2ro_reference.csv", data)) as fh:
+        return {r["inst"]: r for r in csv.DictReader(fh)}
 
 
 def pick(n: int, per_size: int, directory: Path) -> list[Path]:
@@ -37,7 +49,9 @@ def pick(n: int, per_size: int, directory: Path) -> list[Path]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--data", default=None,
+                    help="a folder holding robust/knapsack/RKP_* (default: $OPTLIB_DATA, then the 44 shipped)")
+    ap.add_argument("--quick", action="store_true", help="n = 20, 2 instances, 20 s limits")
     ap.add_argument("--sizes", type=int, nargs="+", default=[20, 30, 40, 50, 60, 70, 80])
     ap.add_argument("--per-size", type=int, default=6)
     ap.add_argument("--ccg-sizes", type=int, nargs="*", default=[20, 30])
@@ -60,9 +74,14 @@ def main() -> None:
     ap.add_argument("--skip-n2ro", action="store_true", help="run only the exact CCG")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    data = Path(args.data)
-    bp = read_csv(data / "knapsack_branch_and_price_results.csv", "File name")
-    ref = read_csv(data / "knapsack_neur2ro_reference.csv", "inst")
+    if args.quick:
+        args.sizes, args.per_size, args.ccg_sizes = [20], 2, [20]
+        args.ccg_time_limit = args.n2ro_time_limit = args.eval_time_limit = 20.0
+    if not args.skip_n2ro:
+        require("torch", why="Neur2RO's model is read with torch; --skip-n2ro runs CCG only")
+    bp = datasets.knapsack_results(args.data)
+    ref = read_reference(args.data)
+    folder = datasets.knapsack_dir(args.data)
     model = None
     if not args.skip_n2ro:
         kw = {"n_candidates": args.candidates, "main": args.main, "main_bounds": args.main_bounds,
@@ -72,8 +91,9 @@ def main() -> None:
         model = Neur2RO.pretrained(args.model, **kw) if args.model == "knapsack" else Neur2RO.load(args.model, **kw)
     rows = []
     for n in args.sizes:
-        for path in pick(n, args.per_size, data / "knapsack"):
+        for path in pick(n, args.per_size, folder):
             inst = load_knapsack(path)
+            path = Path(inst.name)           # the name without '.gz', as the result tables spell it
             best = float(bp[path.name]["Best primal bound"])
             bp_time = bp[path.name]["Time"]       # 'TIME_LIMIT' where branch-and-price stopped at 3 h
             row = {"instance": path.name, "n": n, "best_known": best,

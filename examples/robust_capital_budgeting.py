@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from problems.robust import Neur2RO, ccg, generate_capital_budgeting
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _requires import require  # noqa: E402
+from problems.robust import Neur2RO, ccg, generate_capital_budgeting  # noqa: E402
 
 
 def main() -> None:
@@ -23,7 +26,13 @@ def main() -> None:
     ap.add_argument("--n2ro-time-limit", type=float, default=60.0)
     ap.add_argument("--mains", nargs="+", default=["mip", "local_search"], choices=["mip", "local_search"])
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="a run of about a minute: n = 4, one seed, local search, short limits")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(**{"n": 4, "seeds": [1], "ccg_time_limit": 10.0, "n2ro_time_limit": 3.0, "mains": ["local_search"]})
+        args = ap.parse_args()
+    if args.mains:
+        require("torch", why="Neur2RO's pretrained model is read with torch")
     rows = []
     print("| instance | CCG status | CCG value | CCG bound | CCG time (s) | "
           + " | ".join(f"Neur2RO {m}: exact value / time (s) / it, status" for m in args.mains) + " |")

@@ -15,17 +15,22 @@ files, so knapsack recourse values come from the exact dynamic programme), first
 our exact solvers; training: Adam, MSE, on the GPU when there is one.  --data-cache stores the
 labelled samples (npz, plain arrays) and reuses them if the file exists; --collect-only stops there.
 Prints the data and training times.
+--quick: 4 small knapsack instances, 2 epochs, written to a temporary folder (not over the shipped models).
 """
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from problems.robust import KnapsackInstance, Neur2RO, collect_data
-from problems.robust.neur2ro import PRETRAINED_DIR, random_instances
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _requires import require  # noqa: E402
+from problems.robust import KnapsackInstance, Neur2RO, collect_data  # noqa: E402
+from problems.robust.neur2ro import PRETRAINED_DIR, random_instances  # noqa: E402
 
 SIZES = {"knapsack": (20, 30, 40, 50, 60, 70, 80), "capital_budgeting": (10, 20, 30, 40, 50)}
 FIELDS = ("p_bar", "p_hat", "t", "c", "f")
@@ -84,7 +89,14 @@ def main() -> None:
     ap.add_argument("--collect-only", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(PRETRAINED_DIR))
+    ap.add_argument("--quick", action="store_true",
+                    help="4 knapsack instances, 2 epochs, saved to a temporary folder (seconds)")
     args = ap.parse_args()
+    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
+        ap.set_defaults(problem="knapsack", instances=4, first_stage=2, scenarios=3, epochs=2,
+                        out=tempfile.mkdtemp(prefix="neur2ro-quick-"))
+        args = ap.parse_args()
+    require("torch", why="training the value network")
     problems = ["knapsack", "capital_budgeting"] if args.problem == "both" else [args.problem]
     for problem in problems:
         t0 = time.perf_counter()

@@ -11,6 +11,9 @@ limit beside our model of the same task, both objectives in the authors' units
 
     python examples/scoring_benchmark.py --datasets breastcancer --backends highs,scip,cpsat \
         --time-limit 60 --mps --checklist --methods mip,support --json bench-out/scoring.json
+    python examples/scoring_benchmark.py --quick     # haberman and breastcancer on highs, 10 s each
+
+The data sets and the MIPLIB file ship with optlib (optlib.datasets).
 """
 from __future__ import annotations
 
@@ -33,10 +36,10 @@ from problems.scoring import (  # noqa: E402
     load_dataset,
     load_table,
 )
-from problems.scoring.data import data_dir  # noqa: E402
+from optlib import datasets  # noqa: E402
 from problems.scoring.reference import mps_bound, mps_objective, mps_point, read_slim_mps  # noqa: E402
 
-MPS = data_dir().parent / "mps" / "slim_breastcancer_max_5_features.mps"
+MPS = datasets.slim_mps("max_5_features")      # shipped with optlib (gzipped), or $OPTLIB_DATA/mps
 
 
 def _num(v):
@@ -173,7 +176,10 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--checklist", action="store_true")
     ap.add_argument("--methods", default="mip", help="our SLIM fits, comma-separated: mip, support, auto")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="haberman,breastcancer on highs with 10 s limits")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.datasets, args.backends, args.time_limit = "haberman,breastcancer", "highs", 10.0
     backends = [b for b in args.backends.split(",") if b]
     args.methods = [m for m in args.methods.split(",") if m]
     rows: list[dict] = []

@@ -8,8 +8,10 @@ singular values). Brute force is run where it enumerates at most `--max-shapes` 
 Then a sweep of 49 budgets 4,000..100,000 with `core_shape_path` (one DP pass), timed.
 
 Tensors: scikit-learn's sample images china and flower (427 x 640 x 3), the sparse
-order-22 mushroom tensor (../shared/data/tensors/mushroom.csv), a random Tucker tensor
-100^3 of ranks (16, 32, 64) plus 10 % noise, and a video-like 64 x 90 x 120 x 3 tensor.
+order-22 mushroom tensor (shipped with optlib: optlib.datasets.mushroom_tensor_path), a random
+Tucker tensor 100^3 of ranks (16, 32, 64) plus 10 % noise, and a video-like 64 x 90 x 120 x 3
+tensor. The sample images need Pillow (pip install optlib[images]); --quick leaves them out
+unless --tensors names them.
 
     python examples/tensor_core_shapes.py [--tensors china,flower,mushroom,tucker,video]
         [--budgets 4000,8000,16000,32000,64000,100000] [--methods exact,ip,...]
@@ -24,11 +26,15 @@ import argparse
 import json
 import math
 import time
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from problems.tensor import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _requires import require  # noqa: E402
+
+from problems.tensor import (  # noqa: E402
     core_shape,
     core_shape_path,
     load_mushroom,
@@ -39,7 +45,6 @@ from problems.tensor import (
     video_tensor,
 )
 
-MUSHROOM = Path(__file__).resolve().parents[2] / "shared" / "data" / "tensors" / "mushroom.csv"
 METHODS = ("exact", "ip", "ip-log-split", "brute-force", "greedy", "hosvd-greedy", "hosvd-bang-for-buck")
 SWEEP = list(range(4000, 100001, 2000))               # 49 budgets
 
@@ -49,9 +54,7 @@ def load(name: str, quick: bool):
         img = sample_images()[name]
         return img[::4, ::4] if quick else img
     if name == "mushroom":
-        if not MUSHROOM.exists():
-            return None
-        return load_mushroom(MUSHROOM)
+        return load_mushroom()                # shipped with optlib (or $OPTLIB_DATA/tensors)
     if name == "tucker":
         shape = (40, 40, 40) if quick else (100, 100, 100)
         return random_tucker(shape, (4, 8, 16) if quick else (16, 32, 64), noise=0.1, seed=0)
@@ -72,7 +75,8 @@ def solve(X, budget: int, method: str, spectra, max_shapes: int):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Tucker core shapes under a budget: methods compared")
-    ap.add_argument("--tensors", default="china,flower,mushroom,tucker,video")
+    ap.add_argument("--tensors", default=None,
+                    help="default china,flower,mushroom,tucker,video (--quick: mushroom,tucker,video)")
     ap.add_argument("--budgets", default="4000,8000,16000,32000,64000,100000")
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--hooi-iters", type=int, default=5)
@@ -86,17 +90,24 @@ def main() -> None:
                     help="also choose tensor-train ranks (exact DP) for the dense tensors, with the TT-SVD error")
     ap.add_argument("--json", default=None)
     ap.add_argument("--plot", default=None, help="PNG: the fitted rre of each method vs budget, one panel per tensor (matplotlib)")
-    ap.add_argument("--quick", action="store_true", help="small tensors and budgets (for the tests)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small tensors, budgets 1000,4000 and a short sweep (about a minute)")
     args = ap.parse_args()
+    if args.quick:                   # the quick budgets as defaults: --budgets given explicitly still wins
+        ap.set_defaults(budgets="1000,4000")
+        args = ap.parse_args()
+    if args.tensors is None:
+        args.tensors = "mushroom,tucker,video" if args.quick else "china,flower,mushroom,tucker,video"
+    if {"china", "flower"} & {t.strip() for t in args.tensors.split(",")}:
+        require("PIL", why="the sample images china / flower")
+    if args.plot:
+        require("matplotlib", why="--plot")
     budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     sweep = [b // 10 for b in SWEEP] if args.quick else SWEEP
     report = {}
     for name in [t.strip() for t in args.tensors.split(",") if t.strip()]:
         X = load(name, args.quick)
-        if X is None:
-            print(f"\n== {name}: data file not found, skipped")
-            continue
         t0 = time.perf_counter()
         spectra = mode_spectra(X)
         t_spec = time.perf_counter() - t0
@@ -179,7 +190,7 @@ def plot(report: dict, path: str) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise SystemExit("--plot needs matplotlib: pip install matplotlib") from exc
+        raise SystemExit("--plot needs matplotlib: pip install optlib[plots]") from exc
     fig, axes = plt.subplots(1, len(report), figsize=(4.2 * len(report), 3.6), squeeze=False)
     for ax, (name, data) in zip(axes[0], report.items()):
         for method in sorted({r["method"] for r in data["rows"]}):

@@ -9,12 +9,12 @@ import importlib
 import inspect
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import optlib
+from optlib import datasets
 from problems.robust import (CapitalBudgetingInstance, KnapsackInstance, Neur2RO, Neur2ROOptions, RobustInstance,
                              ccg, generate_capital_budgeting, generate_knapsack)
 from problems.robust.ccg import AdversaryStep, LoopOutcome, MainStep, ccg_loop
@@ -23,7 +23,7 @@ from solvers.neural import value_net
 
 ccg_module = importlib.import_module("problems.robust.ccg")      # (problems.robust.ccg is the function)
 loop_module = importlib.import_module("problems.robust._neur2ro_loop")
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "robust" / "knapsack"
+_NO_DATA = datasets.missing("robust/knapsack")       # 44 instances ship with optlib; None when found
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -364,14 +364,14 @@ def test_neur2ro_time_limit_includes_the_exact_evaluation(monkeypatch):
     assert not res.exact and res.limit_reached == "time_limit" and res.stop_reason == "converged"
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="shared robust data not present")
+@pytest.mark.skipif(_NO_DATA is not None, reason=f"robust knapsack instances: {_NO_DATA}")
 def test_pretrained_neur2ro_time_limit_on_a_published_instance():
     """The case measured at 6.7x before (fast configuration, 5 candidates, 2 s): within 1.5x now."""
     pytest.importorskip("torch")
     from problems.robust import load_knapsack
     model = Neur2RO.pretrained("knapsack", main="local_search", adversary="heuristic", scenarios_per_iteration=4,
                                n_candidates=5)
-    inst = load_knapsack(DATA / "RKP_UN_n30_R1000_H100_h80_dev0.15_d1")
+    inst = load_knapsack(datasets.knapsack_instance("RKP_UN_n30_R1000_H100_h80_dev0.15_d1"))
     t0 = time.perf_counter()
     res = model.solve(inst, time_limit=2)
     wall = time.perf_counter() - t0

@@ -1,17 +1,13 @@
 """MPS/LP reading and writing (optlib.io): conversion of row kinds, sense, round trips."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optlib import ConeDims, RowBlock, SolveParams, StandardForm, Status
+from optlib import ConeDims, RowBlock, SolveParams, StandardForm, Status, datasets
 from optlib.io import read_standard_form, write_standard_form
 from solvers import get_backend
-
-MPS_DIR = Path(__file__).parents[2] / "shared" / "data" / "mps"
 
 RANGED_MPS = """NAME          RANGED
 OBJSENSE
@@ -131,9 +127,8 @@ def test_bad_paths_and_cones(tmp_path):
         write_standard_form(socp, tmp_path / "socp.mps")
 
 
-@pytest.mark.skipif(not MPS_DIR.is_dir(), reason="shared MPS data folder is missing")
 def test_read_shared_slim_instance():
-    sf = read_standard_form(MPS_DIR / "slim_breastcancer_max_5_features.mps")
+    sf = read_standard_form(datasets.slim_mps("max_5_features"))      # shipped with optlib (gzipped)
     assert (sf.n, sf.m) == (715, 723)
     assert int(sf.integer.sum()) > 0
     assert sf.problem_class == "MILP"

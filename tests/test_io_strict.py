@@ -9,24 +9,22 @@ from __future__ import annotations
 import gzip
 import re
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import optlib
+from optlib import datasets
 from optlib.io import _read_with_highs, read_standard_form
 from optlib.mps import ModelFileError, read_mps
 
-MPS_DIR = Path(__file__).parents[2] / "shared" / "data" / "mps"
-NO_DATA = "shared MPS data folder ../shared/data/mps is missing (a clone without ../shared)"
+# the HiGHS check instances and the SLIM MIPLIB programs, shipped gzipped with optlib
+HIGHS_CHECK = datasets.HERE / "highs_check"
 
 
 def shared_mps_files() -> list:
-    if not MPS_DIR.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_DATA), id="no-shared-data")]
-    files = sorted(MPS_DIR.glob("*.mps")) + sorted((MPS_DIR / "highs-check").glob("*.mps"))
-    return [pytest.param(f, id=f.name) for f in files if f.name != "nan0.mps"]
+    files = [datasets.slim_mps(task) for task in datasets.SLIM_TASKS] + sorted(HIGHS_CHECK.glob("*.mps.gz"))
+    return [pytest.param(f, id=datasets.plain_name(f)) for f in files if f.name != "nan0.mps.gz"]
 
 
 def assert_same_form(new, old) -> None:
@@ -53,11 +51,10 @@ def test_read_mps_equals_the_highs_reading(path):
 
 
 # -- (b) the NaN instance of HiGHS's check set ------------------------------------------------
-@pytest.mark.skipif(not MPS_DIR.is_dir(), reason=NO_DATA)
 def test_nan0_is_refused():
     # HiGHS reads it and solves to objective NaN; line 8 is "    P1      INCOME          nan"
-    with pytest.raises(ValueError, match=r'nan0\.mps", line 8, field 4: NaN coefficient'):
-        optlib.read(MPS_DIR / "highs-check" / "nan0.mps")
+    with pytest.raises(ValueError, match=r'nan0\.mps\.gz", line 8, field 4: NaN coefficient'):
+        optlib.read(HIGHS_CHECK / "nan0.mps.gz")
 
 
 # -- (c) refusals, one edit of a small valid file each ----------------------------------------
@@ -408,9 +405,7 @@ def test_lp_bounds_on_both_sides_over_several_lines_are_fine(tmp_path):
 
 def test_fast_enough():
     """25fv47 (about 7,000 lines) reads well under 0.2 s (about 15 ms on one core)."""
-    path = MPS_DIR / "highs-check" / "25fv47.mps"
-    if not path.is_file():
-        pytest.skip(NO_DATA)
+    path = HIGHS_CHECK / "25fv47.mps.gz"
     times = []
     for _ in range(3):
         t0 = time.perf_counter()

@@ -7,16 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from optlib import datasets
 from problems.lipschitz import LipschitzBound, gradient_lower_bound, lipschitz_bound, load_mat
 from problems.lipschitz.certify_lmi import certify_lipsdp
 from problems.lipschitz.lipsdp import neuron_slopes
 from problems.lipschitz.network import from_weights
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
-RANDOM = DATA / "lipsdp_random_weights.mat"
-MNIST = DATA / "lipsdp_mnist_weights.mat"
-needs_random = pytest.mark.skipif(not RANDOM.exists(), reason=f"{RANDOM} not present")
-needs_mnist = pytest.mark.skipif(not MNIST.exists(), reason=f"{MNIST} not present")
+# the LipSDP authors' networks, shipped with optlib (optlib.datasets); a skip names where to get them
+_NO_RANDOM = datasets.missing("networks/lipsdp_random_weights.mat")
+_NO_MNIST = datasets.missing("networks/lipsdp_mnist_weights.mat")
+needs_random = pytest.mark.skipif(_NO_RANDOM is not None, reason=f"LipSDP random network: {_NO_RANDOM}")
+needs_mnist = pytest.mark.skipif(_NO_MNIST is not None, reason=f"LipSDP MNIST network: {_NO_MNIST}")
+RANDOM = None if _NO_RANDOM else datasets.network_path("random")
+MNIST = None if _NO_MNIST else datasets.network_path("mnist")
 QUICK_LOWER = {"n_samples": 512, "steps": 20}
 
 

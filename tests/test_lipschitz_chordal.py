@@ -1,19 +1,19 @@
 """Chordal-LipSDP (lipsdp-neuron-chordal): same optimum as LipSDP-Neuron, certified on the full LMI."""
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from optlib import datasets
 from problems.lipschitz import lipschitz_bound, load_mat
 from problems.lipschitz.certify_lmi import lipsdp_matrix, multiplier_matrix
 from problems.lipschitz.chordal import band_pattern, build_chordal_model
 from problems.lipschitz.lipsdp import neuron_slopes
 from problems.lipschitz.network import from_weights
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
-RANDOM = DATA / "lipsdp_random_weights.mat"
-needs_random = pytest.mark.skipif(not RANDOM.exists(), reason=f"{RANDOM} not present")
+_NO_RANDOM = datasets.missing("networks/lipsdp_random_weights.mat")     # shipped with optlib; None when found
+needs_random = pytest.mark.skipif(_NO_RANDOM is not None, reason=f"LipSDP random network: {_NO_RANDOM}")
+RANDOM = None if _NO_RANDOM else datasets.network_path("random")
 FORMS = ("explicit", "split")
 
 

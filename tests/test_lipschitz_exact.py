@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from optlib import datasets
 from problems.lipschitz.exact import (
     ExactLipschitz,
     exact_lipschitz_regions,
@@ -15,7 +15,6 @@ from problems.lipschitz.exact import (
 )
 from problems.lipschitz.network import Activation, from_weights, load_mat
 
-NETWORKS = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
 
 # a 2-2-1 net whose four patterns are all realisable around 0:
 #   on,on: [3,-1] (sqrt 10);  on,off: [1,1] (sqrt 2);  off,on: [2,-2] (sqrt 8);  off,off: 0
@@ -130,10 +129,10 @@ def test_bias_free_constant_is_global():
 
 # -- (c) the LipSDP authors' random network ----------------------------------------------
 def test_lipsdp_random_net_exact():
-    path = NETWORKS / "lipsdp_random_weights.mat"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
-    net = load_mat(path)
+    reason = datasets.missing("networks/lipsdp_random_weights.mat")      # shipped with optlib
+    if reason is not None:
+        pytest.skip(f"LipSDP random network: {reason}")
+    net = load_mat(datasets.network_path("random"))
     assert net.dims == (2, 10, 30, 20, 2) and net.biases == ()
     t0 = time.perf_counter()
     res = exact_lipschitz_regions(net)

@@ -1,20 +1,20 @@
 """lipsdp-neuron-fo: the first-order LipSDP-Neuron path (torch, CPU here) against the SDP."""
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from optlib import datasets  # noqa: E402
 from problems.lipschitz import lipschitz_bound, load_mat  # noqa: E402
 from problems.lipschitz.certify_lmi import anchor_multipliers, lipsdp_matrix, multiplier_matrix  # noqa: E402
 from problems.lipschitz.firstorder import least_rho, lipsdp_first_order  # noqa: E402
 from problems.lipschitz.lipsdp import neuron_slopes  # noqa: E402
 from problems.lipschitz.network import from_weights  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "networks"
-RANDOM = DATA / "lipsdp_random_weights.mat"
+_NO_RANDOM = datasets.missing("networks/lipsdp_random_weights.mat")     # shipped with optlib; None when found
+RANDOM = None if _NO_RANDOM else datasets.network_path("random")
 
 
 def weights(seed=0, dims=(4, 7, 5, 6, 3)):
@@ -54,7 +54,7 @@ def test_least_rho_reports_infeasible_multipliers():
                      split_layers(alpha + beta, net.hidden), split_layers(tiny, net.hidden)) is None
 
 
-@pytest.mark.skipif(not RANDOM.exists(), reason=f"{RANDOM} not present")
+@pytest.mark.skipif(_NO_RANDOM is not None, reason=f"LipSDP random network: {_NO_RANDOM}")
 def test_reproduces_lipsdp_neuron_on_the_authors_network():
     b = lipschitz_bound(load_mat(RANDOM), "lipsdp-neuron-fo", lower=False, device="cpu")
     assert b.verified and b.method == "lipsdp-neuron-fo"

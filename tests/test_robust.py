@@ -1,5 +1,4 @@
 """Two-stage robust instances and exact CCG (problems.robust): reader, generators, brute force, bad input."""
-import csv
 import itertools
 import math
 import subprocess
@@ -10,18 +9,23 @@ import numpy as np
 import pytest
 
 import optlib
+from optlib import datasets
 from problems.robust import (CapitalBudgetingInstance, KnapsackInstance, ccg, generate_capital_budgeting,
                              generate_knapsack, knapsack_files, load_capital_budgeting, load_knapsack,
                              save_capital_budgeting)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "robust"
-KP_DIR = DATA / "knapsack"
-needs_data = pytest.mark.skipif(not KP_DIR.is_dir(), reason=f"{KP_DIR} not present")
+# 44 of the 504 Arslan-Detienne instances ship with optlib; all 504 under $OPTLIB_DATA/robust/knapsack
+_NO_DATA = datasets.missing("robust/knapsack")
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"robust knapsack instances: {_NO_DATA}")
+KP_DIR = None if _NO_DATA else datasets.knapsack_dir()
+_FULL = KP_DIR is not None and len(datasets.knapsack_files()) == 504
+needs_full_set = pytest.mark.skipif(
+    not _FULL, reason=f"the full set of 504 robust knapsack instances is not under ${datasets.ENV_VAR}/robust/knapsack "
+                      f"(44 ship with optlib); get them from {datasets.SOURCES['robust'].url}")
 
 
 def bp_results() -> dict:
-    with open(DATA / "knapsack_branch_and_price_results.csv") as fh:
-        return {r["File name"]: r for r in csv.DictReader(fh)}
+    return datasets.knapsack_results()
 
 
 def small_knapsack(n=5, seed=0, **kw) -> KnapsackInstance:
@@ -59,10 +63,20 @@ def brute_worst_case(inst, x):
 # -- reader ---------------------------------------------------------------------------------
 @needs_data
 def test_load_shipped_instance():
-    p = KP_DIR / "RKP_ASC_n20_R1000_H100_h40_dev0.15_d0.1"
+    p = datasets.knapsack_instance("RKP_ASC_n20_R1000_H100_h40_dev0.15_d0.1")
     inst = load_knapsack(p)
+    assert inst.name == "RKP_ASC_n20_R1000_H100_h40_dev0.15_d0.1"          # no '.gz' in the name
     assert inst.n == 20 and inst.C == 4233 and inst.gamma == 3
     assert inst.p_bar[0] == 645 and inst.p_hat[0] == 334 and inst.t[0] == 221 and inst.c[0] == 546 and inst.f[0] == 827
+    assert load_knapsack(inst.name).C == 4233                               # a bare name is looked up
+    files = knapsack_files(KP_DIR)
+    assert len(files) >= 44 and all(f.name.startswith("RKP_") for f in files)
+    assert {int(f.name.split("_n")[1].split("_")[0]) for f in files} == {20, 30, 40, 50, 60, 70, 80}
+    assert 6 <= len(knapsack_files(KP_DIR, n=20)) <= 72
+
+
+@needs_full_set
+def test_full_published_set():
     assert len(knapsack_files(KP_DIR)) == 504
     assert len(knapsack_files(KP_DIR, n=20)) == 72
 
@@ -165,7 +179,7 @@ def test_ccg_brackets_branch_and_price_optimum():
     """A time-limited CCG on a published instance: value <= B&P optimum <= bound, status FEASIBLE."""
     name = "RKP_ASC_n20_R1000_H100_h40_dev0.15_d0.1"
     bp = float(bp_results()[name]["Best primal bound"])
-    res = ccg(load_knapsack(KP_DIR / name), time_limit=4)
+    res = ccg(load_knapsack(datasets.knapsack_instance(name)), time_limit=4)
     assert res.value <= bp * (1 + 1e-6) and res.bound >= bp * (1 - 1e-6)
     assert res.status in (optlib.Status.FEASIBLE, optlib.Status.OPTIMAL)
     if res.status is optlib.Status.FEASIBLE:
@@ -174,7 +188,7 @@ def test_ccg_brackets_branch_and_price_optimum():
 
 @needs_data
 def test_ccg_tiny_time_limit_never_raises():
-    res = ccg(load_knapsack(KP_DIR / "RKP_UN_n30_R1000_H100_h80_dev0.1_d0.1"), time_limit=0.3)
+    res = ccg(load_knapsack(datasets.knapsack_instance("RKP_UN_n30_R1000_H100_h80_dev0.1_d0.1")), time_limit=0.3)
     assert res.status in (optlib.Status.FEASIBLE, optlib.Status.NO_SOLUTION, optlib.Status.OPTIMAL)
     if res.status is optlib.Status.FEASIBLE:
         assert res.value <= res.bound + 1e-6

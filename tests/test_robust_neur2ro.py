@@ -1,5 +1,4 @@
 """Neur2RO (problems.robust.Neur2RO): the torch value network, its MIP embedding, save/load, pretrained models."""
-import csv
 import json
 from pathlib import Path
 
@@ -8,13 +7,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from optlib import datasets  # noqa: E402
 from problems.robust import (Neur2RO, collect_data, generate_capital_budgeting, generate_knapsack,  # noqa: E402
                              load_knapsack)
 from problems.robust.data import fit_scaler, to_arrays  # noqa: E402
 from solvers.neural import set_network, value_net  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "robust"
-needs_data = pytest.mark.skipif(not (DATA / "knapsack").is_dir(), reason="shared robust data not present")
+_NO_DATA = datasets.missing("robust/knapsack")       # 44 instances ship with optlib; None when found
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"robust knapsack instances: {_NO_DATA}")
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +93,8 @@ def test_pretrained_knapsack_on_published_instance():
     model = Neur2RO.pretrained("knapsack", max_iter=2, adversary_time_limit=5)
     assert model.config_["x_item"] == [32, 16] and model.max_iter == 2
     name = "RKP_UN_n20_R1000_H100_h40_dev0.1_d0.5"
-    with open(DATA / "knapsack_branch_and_price_results.csv") as fh:
-        bp = {r["File name"]: r for r in csv.DictReader(fh)}[name]
-    inst = load_knapsack(DATA / "knapsack" / name)
+    bp = datasets.knapsack_results()[name]
+    inst = load_knapsack(datasets.knapsack_instance(name))
     res = model.solve(inst, time_limit=20, eval_time_limit=60)
     assert res.exact and res.iterations <= 2
     if bp["Solved to optimality"] == "1":      # a certified value can not beat the proven optimum

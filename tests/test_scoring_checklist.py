@@ -8,11 +8,11 @@ from sklearn.exceptions import NotFittedError
 from optlib import Status
 from problems.scoring import Binarizer, ChecklistClassifier, binarize, load_table
 from problems.scoring.checklist_model import evaluate
-from problems.scoring.data import data_dir
+from optlib import datasets
 from problems.scoring.warmstart import greedy_checklist
 
-needs_data = pytest.mark.skipif(not (data_dir() / "breastcancer.csv").exists(),
-                                reason="../shared/data/scoring not present")
+_NO_DATA = datasets.missing("scoring/breastcancer.csv")       # shipped with optlib; None when found
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"data set breastcancer: {_NO_DATA}")
 
 
 def items(seed=0, n=40, p=6):

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from problems.scoring.data import data_dir
+from optlib import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
-needs_data = pytest.mark.skipif(not (data_dir() / "breastcancer.csv").exists(),
-                                reason="../shared/data/scoring not present")
+_NO_DATA = datasets.missing("scoring/breastcancer.csv")       # shipped with optlib; None when found
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"data set breastcancer: {_NO_DATA}")
 
 
 def run(script: str, *args: str) -> str:

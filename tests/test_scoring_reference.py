@@ -4,12 +4,11 @@ Same task: breastcancer, points in -10..10, intercept in -100..100, at most 5 fe
 objective (authors' units, numbers of errors) errors + 0.09 L0 + eps L1 with eps = 0.09/380.
 Ours: C0 = 0.09 / 683 per feature in error-rate units, i.e. 0.09 per feature in errors.
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from optlib import Status
+from optlib import Status, datasets
 from problems.scoring import SLIMClassifier, load_dataset
 from problems.scoring.reference import (
     max_violation,
@@ -21,9 +20,9 @@ from problems.scoring.reference import (
 )
 from problems.scoring.slim_model import main_objective
 
-MPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "mps" / "slim_breastcancer_max_5_features.mps"
-needs_mps = pytest.mark.skipif(not MPS.exists() or not (MPS.parents[1] / "scoring" / "breastcancer.csv").exists(),
-                               reason=f"{MPS} or the breastcancer data not present")
+_NO_DATA = datasets.missing("mps/slim_breastcancer_max_5_features.mps") or datasets.missing("scoring/breastcancer.csv")
+needs_mps = pytest.mark.skipif(_NO_DATA is not None, reason=f"SLIM MIPLIB instance / breastcancer: {_NO_DATA}")
+MPS = None if _NO_DATA else datasets.slim_mps("max_5_features")     # shipped with optlib (gzipped)
 
 
 def ours(time_limit, backend="highs", method="mip"):

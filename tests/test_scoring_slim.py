@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 
 from optlib import Status
 from problems.scoring import SLIMClassifier, load_dataset
-from problems.scoring.data import data_dir
+from optlib import datasets
 from problems.scoring.prepare import merge_rows, rational_weights
 from problems.scoring.slim_model import effective_margin
 from problems.scoring.tiebreak import min_positive_difference, tie_break
@@ -35,8 +35,8 @@ def default_method(request, monkeypatch):
 
 BACKENDS = ("highs", "scip", "cpsat")
 
-needs_data = pytest.mark.skipif(not (data_dir() / "breastcancer.csv").exists(),
-                                reason="../shared/data/scoring not present")
+_NO_DATA = datasets.missing("scoring/breastcancer.csv")       # shipped with optlib; None when found
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"data set breastcancer: {_NO_DATA}")
 
 
 def tiny(seed=0, n=14, d=2):

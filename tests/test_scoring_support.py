@@ -10,13 +10,13 @@ from optlib import Status
 from problems.scoring import SLIMClassifier, load_dataset
 from problems.scoring import boxsearch as boxsearch_mod
 from problems.scoring import support as support_mod
-from problems.scoring.data import data_dir
+from optlib import datasets
 from problems.scoring.recheck import full_objective
 from problems.scoring.boxsearch import BoxBounds, _exact, orthants
 from problems.scoring.support import count_supports, cutoff_margin, supports
 
-needs_data = pytest.mark.skipif(not (data_dir() / "breastcancer.csv").exists(),
-                                reason="../shared/data/scoring not present")
+_NO_DATA = datasets.missing("scoring/breastcancer.csv")       # shipped with optlib; None when found
+needs_data = pytest.mark.skipif(_NO_DATA is not None, reason=f"data set breastcancer: {_NO_DATA}")
 
 
 def data(seed, n=18, d=4, low=0):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from optlib import datasets
 from problems.tensor import (
     METHODS,
     CoreShape,
@@ -27,7 +27,8 @@ from problems.tensor.milp import solve_log_split, solve_product_chain
 from problems.tensor.packing import brute_force, hosvd_greedy
 from problems.tensor.tucker import HosvdEnergy, hooi
 
-MUSHROOM = Path(__file__).resolve().parents[2] / "shared" / "data" / "tensors" / "mushroom.csv"
+_NO_MUSHROOM = datasets.missing("tensors/mushroom.csv")       # shipped with optlib; None when found
+MUSHROOM = None if _NO_MUSHROOM else datasets.mushroom_tensor_path()
 
 
 def random_packing(rng: np.random.Generator, max_modes: int = 4, max_size: int = 8) -> Packing:
@@ -138,7 +139,7 @@ def test_sparse_inputs_sum_duplicates_and_accept_coo_like_objects():
                        [[0, 3], [0, 4]])
 
 
-@pytest.mark.skipif(not MUSHROOM.exists(), reason="../shared/data/tensors/mushroom.csv not present")
+@pytest.mark.skipif(_NO_MUSHROOM is not None, reason=f"mushroom tensor: {_NO_MUSHROOM}")
 def test_mushroom_tensor_exact_ip_and_brute_force_agree():
     X = load_mushroom(MUSHROOM)
     assert X.shape == MUSHROOM_SHAPE and X.nnz == 8124 and X.norm_sq() == 8124.0
@@ -152,7 +153,7 @@ def test_mushroom_tensor_exact_ip_and_brute_force_agree():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not MUSHROOM.exists(), reason="../shared/data/tensors/mushroom.csv not present")
+@pytest.mark.skipif(_NO_MUSHROOM is not None, reason=f"mushroom tensor: {_NO_MUSHROOM}")
 def test_mushroom_exact_equals_brute_force_on_a_sweep():
     X = load_mushroom(MUSHROOM)
     spectra = mode_spectra(X)

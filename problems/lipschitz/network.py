@@ -238,17 +238,16 @@ def from_weights(weights: Sequence[Any], activation: Any = "relu",
 
 
 def load_mat(path: str | os.PathLike, activation: Any = "relu") -> Network:
-    """A Network from a MATLAB file with a 1 x L cell `weights` (LipSDP's format)."""
-    from scipy.io import loadmat
+    """A Network from a MATLAB file (plain or .gz) with a 1 x L cell `weights` (LipSDP's format).
+    `path` 'random' or 'mnist': the LipSDP authors' networks shipped with optlib (optlib.datasets)."""
+    from optlib import datasets
 
+    if isinstance(path, str) and path in datasets.NETWORKS and not Path(path).exists():
+        return from_weights(datasets.lipsdp_weights(path), activation)
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"network file not found: {p}")
-    data = loadmat(str(p))
-    if "weights" not in data:
-        raise ValueError(f"{p} has no 'weights' entry (keys: {sorted(k for k in data if not k.startswith('__'))})")
-    cells = np.asarray(data["weights"]).ravel()
-    return from_weights([np.asarray(W, dtype=float) for W in cells], activation)
+    return from_weights(datasets.read_mat_weights(p), activation)
 
 
 _TORCH_PLAIN = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "SELU": "selu", "SiLU": "silu",

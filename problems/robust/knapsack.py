@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 
 import optlib
+from optlib import datasets
 
 from ._mip import TimeLimitReached, binary_vector, check_options, checked_solution, left, solve_mip
 from .protocol import WorstCase
@@ -381,7 +382,7 @@ class KnapsackInstance:
 
 
 _NAME = re.compile(r"RKP_(?P<corr>[A-Z]+)_n(?P<n>\d+)_R(?P<R>\d+)_H(?P<H>\d+)_h(?P<h>\d+)"
-                   r"_dev(?P<dev>[\d.]+)_d(?P<d>[\d.]+)$")
+                   r"_dev(?P<dev>[\d.]+)_d(?P<d>[\d.]+)(\.gz)?$")
 
 
 def _number(tok: str, path: str, line: int, field: str) -> float:
@@ -395,11 +396,15 @@ def _number(tok: str, path: str, line: int, field: str) -> float:
 
 
 def load_knapsack(path: str | os.PathLike) -> KnapsackInstance:
-    """Read an Arslan-Detienne RKP_* file: 'n C Gamma', then per item 'p_bar p_hat t c f'."""
+    """Read an Arslan-Detienne RKP_* file (plain or .gz): 'n C Gamma', then per item 'p_bar p_hat t c f'.
+    A bare instance name ('RKP_ASC_n20_...') is looked up by `optlib.datasets.knapsack_instance`
+    (the shipped instances, or $OPTLIB_DATA/robust/knapsack)."""
     path = str(path)
+    if not os.path.isfile(path) and _NAME.match(path):
+        path = str(datasets.knapsack_instance(path))
     if not os.path.isfile(path):
         raise ValueError(f"path {path!r} is not a file")
-    with open(path) as fh:
+    with datasets.open_text(path) as fh:
         lines = [ln.split() for ln in fh.read().splitlines()]
     while lines and not lines[-1]:
         lines.pop()
@@ -427,12 +432,13 @@ def load_knapsack(path: str | os.PathLike) -> KnapsackInstance:
             if data[i - 2, j] < 0:
                 raise ValueError(f"{path}: line {i}, field {fld!r}: must be nonnegative, got {tok!r}")
     return KnapsackInstance(p_bar=data[:, 0], p_hat=data[:, 1], t=data[:, 2], c=data[:, 3], f=data[:, 4],
-                            C=cap, gamma=gamma, name=Path(path).name)
+                            C=cap, gamma=gamma, name=datasets.plain_name(path))
 
 
-def knapsack_files(directory: str | os.PathLike, n: int | list[int] | None = None) -> list[Path]:
-    """The RKP_* files of a directory (optionally only sizes `n`), sorted by name."""
-    d = Path(directory)
+def knapsack_files(directory: str | os.PathLike | None = None, n: int | list[int] | None = None) -> list[Path]:
+    """The RKP_* files (plain or .gz) of a directory (optionally only sizes `n`), sorted by name.
+    `directory=None`: $OPTLIB_DATA/robust/knapsack (all 504) or the 44 shipped with optlib."""
+    d = Path(directory) if directory is not None else datasets.knapsack_dir()
     if not d.is_dir():
         raise ValueError(f"directory {str(d)!r} does not exist")
     sizes = None if n is None else ({n} if isinstance(n, int) else set(n))

@@ -139,12 +139,19 @@ def as_tensor(tensor: Any) -> np.ndarray | SparseTensor:
     return out
 
 
-def load_mushroom(path: str | Path) -> SparseTensor:
-    """The order-22 mushroom tensor of the core-shape paper's code from its CSV.
+def load_mushroom(path: str | Path | None = None) -> SparseTensor:
+    """The order-22 mushroom tensor of the core-shape paper's code from its CSV (plain or .gz).
 
     Each row is `class, c_1, ..., c_22` (codes from 1): one entry at (c_1-1, ..., c_22-1)
     of value +1 (class 2) or -1 (class 1); mode sizes are the numbers of distinct codes.
+    `path=None`: the copy shipped with optlib (optlib.datasets.mushroom_tensor_path).
     """
+    if path is None:
+        from optlib import datasets
+
+        path = datasets.mushroom_tensor_path()
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"mushroom tensor file not found: {path}")
     data = np.loadtxt(Path(path), delimiter=",", dtype=np.int64, ndmin=2)
     if data.shape[1] < 3:
         raise ValueError(f"{path}: expected a class column and >= 2 coordinate columns")
