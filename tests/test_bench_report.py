@@ -180,3 +180,15 @@ def test_mps_quick_on_highs_then_report(tmp_path, capsys):
     assert main(["bench", "report", str(out)]) == 0
     row = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("mps")][0].split()
     assert row[:4] == ["mps", "highs", "12", "10"]      # 12 runs, 10 optimal (2 infeasible instances)
+
+
+def test_a_heuristic_that_finished_counts_its_own_time():
+    """FEASIBLE well inside the limit (a method without a certificate that finished) counts its
+    wall time; FEASIBLE at the limit, NO_SOLUTION and ERROR count the limit."""
+    recs = [rec("p1", "H", "-", "FEASIBLE", 1.0, limit=10, verified=False),
+            rec("p2", "H", "-", "FEASIBLE", 1.0, limit=10, verified=False),
+            rec("p1", "S", "-", "FEASIBLE", 9.5, limit=10, verified=False),
+            rec("p2", "S", "-", "NO_SOLUTION", 2.0, limit=10, verified=False)]
+    rows = {r["method"]: r for r in summarize(recs, shift=1.0)}
+    assert rows["H"]["time"] == pytest.approx(1.0)
+    assert rows["S"]["time"] == pytest.approx(10.0)

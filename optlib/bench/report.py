@@ -63,12 +63,20 @@ def _finite(v: Any) -> bool:
 DEFINITE = ("OPTIMAL", "INFEASIBLE", "UNBOUNDED", "INFEASIBLE_OR_UNBOUNDED")
 
 
+#: a FEASIBLE run that took at least this share of its time limit counts as stopped by it
+LIMIT_SHARE = 0.9
+
+
 def _charged_time(rec: Mapping[str, Any]) -> float | None:
-    """The time a run counts with: its wall time if it ended with a definite answer (DEFINITE),
-    else its time limit where it had one (and its wall time where it had none)."""
+    """The time a run counts with: its wall time if it ended with a definite answer (DEFINITE)
+    or ended FEASIBLE on its own (a heuristic, or a method without a certificate, that finished
+    before LIMIT_SHARE of its limit); else (stopped by its limit, no solution, an error) its
+    time limit where it had one, and its wall time where it had none."""
     wall = rec.get("wall_s")
     limit = (rec.get("options") or {}).get("time_limit")
-    if rec.get("status") not in DEFINITE and _finite(limit):
+    finished = rec.get("status") in DEFINITE or (
+        rec.get("status") == "FEASIBLE" and _finite(wall) and _finite(limit) and float(wall) < LIMIT_SHARE * float(limit))
+    if not finished and _finite(limit):
         return max(float(limit), float(wall) if _finite(wall) else 0.0)
     return float(wall) if _finite(wall) else None
 
@@ -140,7 +148,7 @@ def _summary_cells(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[l
 
 def _legend(shift: float, sep: str = "\n") -> str:
     return (f"solved = OPTIMAL and verified. time (s) = shifted geometric mean of wall seconds, shift {shift:g} s; "
-            f"a run without a definite answer (optimal, infeasible, unbounded) counts at its time limit.{sep}"
+            f"a run stopped by its time limit (or without a solution) counts at the limit.{sep}"
             f"gap (%) = mean finite relative gap (+k inf: runs without one). "
             f"obj / baseline = mean ratio to the exact or reference objective (number of runs).")
 
