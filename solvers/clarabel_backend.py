@@ -29,6 +29,7 @@ OPTLIB_CLARABEL_MEMORY_CHECK=0 in the environment, which also lets `auto` pick C
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -98,6 +99,18 @@ class ClarabelBackend(Backend):
             f"its KKT system around it), more than {MEMORY_FRACTION:.0%} of the {format_bytes(avail)} "
             f"available; use backend='scs' (first-order, memory linear in the problem size), or pass "
             f"memory_check=False (or set {MEMORY_CHECK_ENV}=0) to try Clarabel anyway")
+
+    #: the tolerances of the one re-solve an answer that did not certify gets (no PSD cone: an
+    #: interior-point re-solve of an SDP costs as much as the first one); Clarabel's are 1e-8
+    REFINE_TOL = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11}
+
+    def refined_params(self, sf: StandardForm, params: SolveParams, raw: RawResult,
+                       round_: int) -> SolveParams | None:
+        """One re-solve with tolerances 1e-11 (an optimum of 0 needs an absolute gap below
+        optlib's 1e-9), for forms without PSD cones and when the user set no tolerance."""
+        if round_ > 0 or sf.has_psd or any(k.startswith("tol_") for k in params.options):
+            return None
+        return dataclasses.replace(params, options={**params.options, **self.REFINE_TOL})
 
     @staticmethod
     def _memory_options(params: SolveParams) -> tuple[bool, bool]:

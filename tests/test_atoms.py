@@ -163,3 +163,15 @@ def test_unused_atoms_add_nothing():
     m.add(x >= 0)
     sf = m.compile()
     assert sf.n == 3 and sf.m == 3
+
+
+def test_an_optimum_of_zero_certifies():
+    """kl_div(x, q) is 0 at x = q: the gap must close in absolute terms (Clarabel's default 1e-8
+    gap is refined once, as optlib's absolute tolerance is 1e-9)."""
+    m = optlib.Model()
+    x = m.continuous(5, name="x")
+    m.add(x.sum() == 1)
+    m.minimize(optlib.kl_div(x, np.full(5, 0.2)).sum())
+    res = m.solve(backend="clarabel")
+    assert res.status is optlib.Status.OPTIMAL and res.verified
+    assert abs(res.objective) <= 1e-8 and res.bound <= res.objective + 1e-12
