@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import optlib
+from optlib.progress import Reporter
 
 from ._mip import left
 from ._neur2ro_network import InstanceNetwork
@@ -33,7 +34,7 @@ def ml_steps(net: InstanceNetwork) -> tuple[MainFn, AdversaryFn]:
     visited: list = []
 
     def main(scenarios: list, deadline: optlib.Deadline) -> MainStep:
-        if opts.main == "local_search":
+        if opts.main_ == "local_search":
             optima = net.main_local_search(scenarios, visited, deadline)
             (x, obj), others = optima[0], optima[1:]
             visited.append(x)
@@ -51,7 +52,7 @@ def ml_steps(net: InstanceNetwork) -> tuple[MainFn, AdversaryFn]:
     def more(others: tuple, scenarios: list) -> Iterator[np.ndarray]:
         """The heuristic worst scenarios of the next-best local optima that cut them off (read lazily: each
         sees the scenarios added before it)."""
-        for xo, vo in others[:opts.scenarios_per_iteration - 1]:
+        for xo, vo in others[:opts.scenarios_per_iteration_ - 1]:
             xi_o = net.heuristic_scenario(xo, scenarios)
             theta_o = (vo - inst.first_stage_value(xo)) / s
             if net.value(xo, xi_o) < theta_o - 1e-4 * max(1.0, abs(theta_o)):
@@ -71,11 +72,12 @@ def ml_steps(net: InstanceNetwork) -> tuple[MainFn, AdversaryFn]:
     return main, adversary
 
 
-def run(net: InstanceNetwork, deadline: optlib.Deadline) -> LoopOutcome:
-    """ML-driven CCG from the instance's initial scenario until `deadline` or `max_iter` rounds."""
+def run(net: InstanceNetwork, deadline: optlib.Deadline, report: Reporter | None = None) -> LoopOutcome:
+    """ML-driven CCG from the instance's initial scenario until `deadline` or `max_iter` rounds (`report`:
+    one progress step per round)."""
     main, adversary = ml_steps(net)
     return ccg_loop(main, adversary, [net.instance.initial_scenario()], deadline, net.opts.max_iter,
-                    label="Neur2RO")
+                    label="Neur2RO", report=report)
 
 
 def final_choice(net: InstanceNetwork, out: LoopOutcome) -> tuple[np.ndarray | None, float]:
@@ -89,7 +91,7 @@ def final_choice(net: InstanceNetwork, out: LoopOutcome) -> tuple[np.ndarray | N
 
 
 def post_step(net: InstanceNetwork, x: np.ndarray, pred: float, out: LoopOutcome, deadline: optlib.Deadline,
-              evaluate: bool, eval_time_limit: float | None) -> dict[str, Any]:
+              evaluate: bool, eval_time_limit: float | None, report: Reporter | None = None) -> dict[str, Any]:
     """Exact evaluation of x, then (n_candidates > 1) of further candidates while `deadline` leaves time.
 
     Returns {'evals': [{'x', 'predicted_value', 'exact_value', 'exact_upper', 'exact'}, ...] (x first),
@@ -118,6 +120,9 @@ def post_step(net: InstanceNetwork, x: np.ndarray, pred: float, out: LoopOutcome
                                "exact": wc.exact})
         state["worst_cases"].append(wc)
         state["results"].extend(wc.results)
+        if report is not None:
+            report(f"candidate {len(state['evals'])}: predicted {pc:.6g}, exact worst case "
+                   f"{'in [%.6g, %.6g]' % (wc.lower, wc.upper) if not wc.exact else '%.6g' % wc.lower}")
         return True
 
     add(x, pred, True)

@@ -190,9 +190,9 @@ class InstanceNetwork:
         from that scenario, is solved otherwise.  `adversary='heuristic'` never solves the MIP."""
         opts, inst = self.opts, self.instance
         xi0 = self.heuristic_scenario(x, scenarios)
-        if opts.adversary != "mip" and theta is not None:
+        if opts.adversary_ != "mip" and theta is not None:
             v0 = self.value(x, xi0)
-            if v0 < theta - 1e-4 * max(1.0, abs(theta)) or opts.adversary == "heuristic":
+            if v0 < theta - 1e-4 * max(1.0, abs(theta)) or opts.adversary_ == "heuristic":
                 return xi0, v0, False, ()
         res, xi = self.adversary_mip(x, xi0, time_limit)
         if not res.status.has_solution:

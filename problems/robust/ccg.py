@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import optlib
+from optlib.progress import ProgressArg, Reporter, check_progress
 from optlib.result import relative_gap
 
 from ._mip import check_backend, check_options, check_time_limit, left, solve_mip
@@ -93,7 +94,7 @@ def _known(xi: np.ndarray, scenarios: list) -> bool:
 
 def ccg_loop(main: MainFn, adversary: AdversaryFn, scenarios: list, deadline: optlib.Deadline, max_iter: int,
              rel_gap: float | None = None, require_proof: bool = False, verbose: bool = False,
-             label: str = "CCG") -> LoopOutcome:
+             label: str = "CCG", report: Reporter | None = None) -> LoopOutcome:
     """Column-and-constraint generation with the given steps, from the scenario list `scenarios`.
 
     Each round: `main(scenarios, deadline)`, then `adversary(x, main_step, scenarios, deadline)`; the loop
@@ -102,8 +103,13 @@ def ccg_loop(main: MainFn, adversary: AdversaryFn, scenarios: list, deadline: op
     main problems' bound ('converged'); with `require_proof`, when a step was not solved to optimality (a
     limit: 'time_limit'); when the adversary's scenario does not cut x off ('converged' if the adversary
     proved its minimum, else 'adversary_limit'); when the scenario is already in S ('repeated_scenario');
-    at the deadline ('time_limit'); after `max_iter` rounds ('iteration_limit').
+    at the deadline ('time_limit'); after `max_iter` rounds ('iteration_limit').  `report` (an
+    `optlib.progress.Reporter`; `verbose=True`: lines on stderr) gets one step per round: iteration, main
+    objective, adversary value, incumbent (best certified lower bound) and bound with their gap when known,
+    scenarios.
     """
+    if report is None:
+        report = Reporter(bool(verbose), label)
     scenarios = list(scenarios)
     visited: list = []
     main_results: list = []
@@ -141,9 +147,12 @@ def ccg_loop(main: MainFn, adversary: AdversaryFn, scenarios: list, deadline: op
             best_x, best_lower, best_results = x, adv.lower, tuple(adv.results)
         history.append({"iteration": it, "main_objective": ms.objective, "bound": bound, "value": best_lower,
                         "time": deadline.elapsed()})
-        if verbose:
-            print(f"  {label} it {it}: bound {bound:.3f} incumbent {best_lower:.3f} main {ms.objective:.3f} "
-                  f"adversary {adv.value:.3f} ({deadline.elapsed():.1f} s)")
+        if report.enabled:
+            certified = {"incumbent": best_lower} if math.isfinite(best_lower) else {}
+            if math.isfinite(bound):
+                certified.update(bound=bound, gap=f"{relative_gap(best_lower, bound):.3%}")
+            report.step(iteration=it, main=ms.objective, adversary=adv.value, **certified,
+                        scenarios=len(scenarios) + bool(adv.cuts_off))
         if rel_gap is not None and relative_gap(best_lower, bound) <= rel_gap:
             stop = "converged"
             break
@@ -246,13 +255,16 @@ def exact_steps(instance: Any, backend: str, options: Mapping[str, Any]) -> tupl
 
 
 def ccg(instance: Any, time_limit: float | None = 600.0, backend: str = "highs", rel_gap: float = 1e-4,
-        max_iter: int = 1000, verbose: bool = False, options: Mapping[str, Any] | None = None) -> CCGResult:
+        max_iter: int = 1000, verbose: bool = False, options: Mapping[str, Any] | None = None,
+        progress: ProgressArg = False) -> CCGResult:
     """Solve a two-stage robust instance exactly by column-and-constraint generation.
 
     Returns the best first-stage x found, its certified worst-case `value`, an upper `bound` on the
     robust optimum and their relative `gap`.  `time_limit` bounds the whole call (one deadline shared by
     every solve); a limit returns the incumbent and the bound (status FEASIBLE), never raises.  `options`:
-    backend options for every solve (passed to `optlib.Model.solve`).
+    backend options for every solve (passed to `optlib.Model.solve`).  `progress` (True, 'bar' or a
+    callable; `verbose=True` is progress=True): one line per round on stderr with the iteration, the
+    incumbent, the bound and the gap, and the final status; silent by default.
     """
     time_limit = check_time_limit(time_limit)
     if not isinstance(rel_gap, (int, float)) or not 0 <= rel_gap < 1:
@@ -260,14 +272,17 @@ def ccg(instance: Any, time_limit: float | None = 600.0, backend: str = "highs",
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     backend, options = check_backend(backend), check_options(options)
+    progress = check_progress(progress) or bool(verbose)
     missing = [m for m in EXACT_NEEDS if not hasattr(instance, m)]
     if missing:
         raise TypeError(f"instance must implement problems.robust.RobustInstance (a KnapsackInstance or "
                         f"CapitalBudgetingInstance), got {type(instance).__name__} without {missing[0]!r}")
     deadline = optlib.Deadline(time_limit)
     main, adversary = exact_steps(instance, backend, options)
-    out = ccg_loop(main, adversary, [instance.initial_scenario()], deadline, max_iter, rel_gap=rel_gap,
-                   require_proof=True, verbose=verbose)
+    with Reporter(progress, "CCG") as report:
+        out = ccg_loop(main, adversary, [instance.initial_scenario()], deadline, max_iter, rel_gap=rel_gap,
+                       require_proof=True, report=report)
+        report(f"{out.stop_reason} after {out.iterations} iterations")
     limit = out.limit_reached
     status = optlib.Status.INFEASIBLE if out.stop_reason == "infeasible" else optlib.Status.NO_SOLUTION
     value, gap = None, math.inf

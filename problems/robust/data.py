@@ -1,18 +1,19 @@
 """Neur2RO training data: second-stage values Q(x, xi) on random instances, first stages and scenarios.
 
 For each instance: `n_first_stage` random first-stage decisions x and `n_scenarios` scenarios xi in the
-uncertainty set; each pair is labelled by the recourse MIP on our backends (in parallel over instances),
-solved to a relative gap of 1e-4 (capital budgeting knapsacks with near-equal ratios are slow to close).
+uncertainty set; each pair is labelled by the recourse MIP on our backends (one task per instance, on any
+`optlib.bench.executors` executor: this process, a process pool or a Dask cluster), solved to a relative
+gap of 1e-4 (capital budgeting knapsacks with near-equal ratios are slow to close).
 """
 from __future__ import annotations
 
 import os
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Sequence
 
 import numpy as np
+
+from optlib.progress import ProgressArg, Reporter, check_progress
 
 from ._mip import check_options
 
@@ -31,27 +32,43 @@ def _collect_one(args: tuple) -> list[tuple[np.ndarray, np.ndarray, float]]:
     return out
 
 
-def _progress(done: int, total: int, t0: float, enabled: bool) -> None:
-    if not enabled:
-        return
-    width = 30
-    fill = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r  collecting [{'#' * fill}{'.' * (width - fill)}] {done}/{total} instances "
-                     f"{time.perf_counter() - t0:.0f} s")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def _collect_indexed(task: tuple) -> tuple[int, list]:
+    """(index, samples) of one instance's task (a module-level function: executors pickle it)."""
+    return task[0], _collect_one(task[1])
+
+
+def _executor(executor: Any, n_jobs: int, scheduler: str | None) -> tuple[Any, bool]:
+    """(executor, whether we made it and must close it) for a name, None or an executor object."""
+    if executor is not None and not isinstance(executor, str):
+        if not callable(getattr(executor, "map_unordered", None)):
+            raise ValueError(f"executor must be 'local', 'processes', 'dask', None or an object with "
+                             f"map_unordered(fn, items) (optlib.bench.executors), got {executor!r}")
+        return executor, False
+    from optlib.bench.executors import make_executor
+
+    name = executor or ("local" if n_jobs == 1 else "processes")
+    if name == "local":
+        if n_jobs != 1:
+            raise ValueError(f"n_jobs must be 1 with executor='local' (it runs one task at a time), got {n_jobs}")
+        return make_executor("local"), True
+    return make_executor(name, workers=None if scheduler else n_jobs, scheduler=scheduler), True
 
 
 def collect_data(instances: Sequence[Any], n_first_stage: int = 10, n_scenarios: int = 20, n_jobs: int = 1,
-                 seed: int = 0, backend: str = "highs", progress: bool = True,
-                 sampling: str = "uniform", options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Label (instance, x, xi) samples with Q(x, xi); returns {'instances', 'samples', 'time', 'jobs'}.
+                 seed: int = 0, backend: str = "highs", progress: ProgressArg = True,
+                 sampling: str = "uniform", options: dict[str, Any] | None = None,
+                 executor: Any = None, scheduler: str | None = None) -> dict[str, Any]:
+    """Label (instance, x, xi) samples with Q(x, xi); returns {'instances', 'samples', 'time', 'jobs', 'executor'}.
 
-    samples: list of (instance index, x, xi, value).  `n_jobs` processes (-1: all cores).
-    `sampling`: 'uniform' (random densities and scenarios) or 'guided' (knapsack: x near greedy
-    decisions, scenarios spending Gamma on accepted items; see `KnapsackInstance.guided_first_stage`;
-    capital budgeting samples uniformly either way).  `options`: backend options of the recourse MIPs.
+    samples: list of (instance index, x, xi, value), in instance order whatever the executor.  One task
+    per instance, run by `executor`: 'local' (this process), 'processes' (a pool of `n_jobs` processes)
+    or 'dask' (a LocalCluster of `n_jobs` workers, or the cluster at `scheduler`), or any object with
+    `map_unordered(fn, items)` (`optlib.bench.executors`); None: 'local' if n_jobs == 1, else
+    'processes'.  `n_jobs` = -1: all cores.  Each instance's samples come from its own seed, so every
+    executor yields the same data.  `sampling`: 'uniform' (random densities and scenarios) or 'guided'
+    (knapsack: x near greedy decisions, scenarios spending Gamma on accepted items; see
+    `KnapsackInstance.guided_first_stage`; capital budgeting samples uniformly either way).  `options`:
+    backend options of the recourse MIPs.  `progress`: a bar or lines on stderr (`optlib.progress`).
     """
     if sampling not in ("uniform", "guided"):
         raise ValueError(f"sampling must be 'uniform' or 'guided', got {sampling!r}")
@@ -64,22 +81,28 @@ def collect_data(instances: Sequence[Any], n_first_stage: int = 10, n_scenarios:
         n_jobs = os.cpu_count() or 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    if isinstance(executor, str) and executor not in ("local", "processes", "dask"):
+        raise ValueError(f"executor must be 'local', 'processes', 'dask', None or an executor object, got {executor!r}")
+    check_progress(progress)
     options = check_options(options)
-    tasks = [(inst, n_first_stage, n_scenarios, seed * 100_003 + i, backend, sampling, options)
+    tasks = [(i, (inst, n_first_stage, n_scenarios, seed * 100_003 + i, backend, sampling, options))
              for i, inst in enumerate(instances)]
     t0 = time.perf_counter()
-    results: list = []
-    if n_jobs == 1:
-        for i, task in enumerate(tasks):
-            results.append(_collect_one(task))
-            _progress(i + 1, len(tasks), t0, progress)
-    else:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            for i, res in enumerate(pool.map(_collect_one, tasks)):
-                results.append(res)
-                _progress(i + 1, len(tasks), t0, progress)
-    samples = [(i, x, xi, v) for i, res in enumerate(results) for (x, xi, v) in res]
-    return {"instances": list(instances), "samples": samples, "time": time.perf_counter() - t0, "jobs": n_jobs}
+    results: dict[int, list] = {}
+    ex, own = _executor(executor, n_jobs, scheduler)
+    try:
+        with Reporter("bar" if progress is True else progress, "Neur2RO data", total=len(tasks)) as report:
+            for _, (i, res) in ex.map_unordered(_collect_indexed, tasks):
+                results[i] = res
+                report.step(instances=f"{len(results)}/{len(tasks)}", samples=sum(map(len, results.values())))
+    finally:
+        if own:
+            ex.close()
+    samples = [(i, x, xi, v) for i in range(len(tasks)) for (x, xi, v) in results[i]]
+    describe = getattr(ex, "describe", None)
+    return {"instances": list(instances), "samples": samples, "time": time.perf_counter() - t0,
+            "jobs": int(getattr(ex, "workers", n_jobs)),
+            "executor": describe() if callable(describe) else type(ex).__name__}
 
 
 def features(instance: Any, scaler: dict[str, Any]) -> np.ndarray:

@@ -3,6 +3,14 @@
 `Neur2RO(**kw)` takes exactly these fields as its constructor parameters (its signature is generated from
 this class) and rebuilds the options from its attributes at `fit` / `solve`, so an attribute changed after
 construction is validated there too.
+
+`config` picks the loop: 'auto' (the default) = 'fast' for both problems: the local-search main problem
+with the heuristic worst scenarios of 4 local optima per round and the heuristic adversary (no MIP in the
+loop; the answer is still evaluated exactly), which meets <= 2 % median error at >= 10x less time than
+exact CCG on the knapsack benchmark (docs/benchmarks.md); 'paper' = the paper's loop (Dumouchelle et al.,
+ICLR 2024): the main problem and the adversary as MIPs over the embedded network, one scenario per round
+(the heuristic adversary scenario is tried before the MIP: adversary='mip' for the MIP alone).  `main`,
+`adversary` and `scenarios_per_iteration` left at None come from the config; set, they override it.
 """
 from __future__ import annotations
 
@@ -19,6 +27,11 @@ SAMPLINGS = ("uniform", "guided")
 ADVERSARIES = ("heuristic_first", "mip", "heuristic")  # heuristic: no MIP (stops when the heuristic finds no cut)
 MAIN_BOUNDS = ("obbt", "symbolic", "interval")         # big-M bounds in the main problem, tightest first
 MAINS = ("mip", "local_search")
+CONFIGS = ("auto", "fast", "paper")
+#: the loop options each config sets (fields left at None take these)
+CONFIG_LOOPS = {"fast": {"main": "local_search", "adversary": "heuristic", "scenarios_per_iteration": 4},
+                "paper": {"main": "mip", "adversary": "heuristic_first", "scenarios_per_iteration": 1}}
+EXECUTORS = ("local", "processes", "dask")
 ADVERSARY_BOUNDS = ("symbolic", "interval")
 
 
@@ -60,13 +73,17 @@ class Neur2ROOptions:
     interaction: bool = False                  # the scenario net also sees x_i xi_i (still an exact MIP)
     train_time_limit: float | None = None      # seconds of training (None: no limit)
     n_candidates: int = 1                      # > 1: exact post-step over that many candidate x's
-    adversary: str = "heuristic_first"         # 'heuristic_first', 'mip' or 'heuristic' (no MIP)
+    adversary: str | None = None               # 'heuristic_first', 'mip' or 'heuristic' (no MIP); None: config
     main_bounds: str = "obbt"                  # big-M bounds of the main MIP: 'obbt', 'symbolic', 'interval'
-    main: str = "mip"                          # 'mip' (the network embedded) or 'local_search' (heuristic)
+    main: str | None = None                    # 'mip' (the network embedded) or 'local_search'; None: config
     local_search_starts: int = 4               # fresh starts of the local-search main problem
-    scenarios_per_iteration: int = 1           # local search: cuts from up to k local optima per round
+    scenarios_per_iteration: int | None = None  # local search: cuts from up to k local optima per round
     adversary_bounds: str = "interval"         # big-M bounds of the adversary MIP: 'interval' or 'symbolic'
     options: Mapping[str, Any] | None = None   # backend options for every solve (optlib.Model.solve keywords)
+    config: str = "auto"                       # the loop: 'auto' (= 'fast'), 'fast' or 'paper' (see the module doc)
+    executor: str | None = None                # training data: 'local', 'processes' or 'dask' (None: 'local' if
+    #                                            n_jobs == 1 else 'processes'); n_jobs = workers
+    scheduler: str | None = None               # executor 'dask': tcp://HOST:PORT of a running cluster
 
     def __post_init__(self) -> None:
         put = lambda name, v: object.__setattr__(self, name, v)   # noqa: E731  (frozen: normalise in place)
@@ -77,9 +94,10 @@ class Neur2ROOptions:
             raise ValueError(f"feature_version for {self.problem!r} must be one of "
                              f"{sorted(FEATURE_VERSIONS[self.problem])}, got {self.feature_version!r}")
         put("interaction", bool(self.interaction))
-        for name in ("n_first_stage", "n_scenarios", "epochs", "batch_size", "max_iter", "n_candidates",
-                     "scenarios_per_iteration"):
+        for name in ("n_first_stage", "n_scenarios", "epochs", "batch_size", "max_iter", "n_candidates"):
             put(name, _int(name, getattr(self, name), 1))
+        if self.scenarios_per_iteration is not None:
+            put("scenarios_per_iteration", _int("scenarios_per_iteration", self.scenarios_per_iteration, 1))
         put("local_search_starts", _int("local_search_starts", self.local_search_starts, 0))
         put("seed", _int("seed", self.seed, 0))
         if self.n_jobs != -1:
@@ -87,9 +105,19 @@ class Neur2ROOptions:
         if self.patience is not None:
             put("patience", _int("patience", self.patience, 1))
         _choice("sampling", self.sampling, SAMPLINGS)
-        _choice("main", self.main, MAINS)
+        _choice("config", self.config, CONFIGS)
+        if self.main is not None:
+            _choice("main", self.main, MAINS)
         _choice("main_bounds", self.main_bounds, MAIN_BOUNDS)
-        _choice("adversary", self.adversary, ADVERSARIES)
+        if self.adversary is not None:
+            _choice("adversary", self.adversary, ADVERSARIES)
+        if self.executor is not None:
+            _choice("executor", self.executor, EXECUTORS)
+            if self.executor == "local" and self.n_jobs != 1:
+                raise ValueError(f"n_jobs must be 1 with executor='local' (one task at a time), got {self.n_jobs!r}")
+        if self.scheduler is not None and (self.executor != "dask" or not isinstance(self.scheduler, str)):
+            raise ValueError(f"scheduler (an address tcp://HOST:PORT) applies to executor='dask' only, got "
+                             f"scheduler={self.scheduler!r} with executor={self.executor!r}")
         _choice("adversary_bounds", self.adversary_bounds, ADVERSARY_BOUNDS)
         if isinstance(self.lr, bool) or not isinstance(self.lr, numbers.Real) or not 0 < self.lr < float("inf"):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
@@ -102,6 +130,29 @@ class Neur2ROOptions:
     def feature_version_(self) -> int:
         """The feature version in use (1 when not set)."""
         return 1 if self.feature_version is None else int(self.feature_version)
+
+    @property
+    def loop_(self) -> dict[str, Any]:
+        """The loop options in use: `main`, `adversary`, `scenarios_per_iteration` (set ones, else the config's)."""
+        base = CONFIG_LOOPS["fast" if self.config == "auto" else self.config]
+        return {k: base[k] if getattr(self, k) is None else getattr(self, k) for k in base}
+
+    @property
+    def main_(self) -> str:
+        return self.loop_["main"]
+
+    @property
+    def adversary_(self) -> str:
+        return self.loop_["adversary"]
+
+    @property
+    def scenarios_per_iteration_(self) -> int:
+        return int(self.loop_["scenarios_per_iteration"])
+
+    @property
+    def executor_(self) -> str:
+        """The training-data executor in use ('local' for n_jobs == 1 unless set)."""
+        return self.executor or ("local" if self.n_jobs == 1 else "processes")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

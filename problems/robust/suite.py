@@ -134,7 +134,7 @@ class RobustSuite(MethodSuite):
         msg = missing_package("torch")
         if msg:
             raise ModuleNotFoundError(msg + " (Neur2RO loads its pretrained network with it)")
-        config = tuple(sorted(FAST.items())) if run.method == "Neur2RO" else ()
+        config = tuple(sorted(FAST.items())) if run.method == "Neur2RO" else (("config", "paper"),)
         model = _model(config)
         inst = instance(run.instance, run.seed, run.options.get("data"))
         t0 = time.perf_counter()

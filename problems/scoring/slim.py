@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from optlib import Deadline, Result, Status, relative_gap
+from optlib.progress import ProgressArg, Reporter
 from optlib.validate import check_nonneg
 
 from .answer import fit_answer
@@ -228,19 +229,28 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             self.constraints(problem.model, problem.variables)
         return problem
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "SLIMClassifier":
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, progress: ProgressArg = False) -> "SLIMClassifier":
         """Build and solve the IP; sets coef_, intercept_ and result_ (see the class doc).
-        time_limit holds for the whole fit (one optlib.Deadline shared by every step)."""
+        time_limit holds for the whole fit (one optlib.Deadline shared by every step).  `progress`
+        (True, 'bar' or a callable; `optlib.progress`): a line per step on stderr (build, cuts, warm
+        start, method, the result with its bound and gap); silent by default."""
+        with Reporter(progress, "SLIM") as report:
+            return self._fit(X, y, sample_weight, report)
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any, report: Reporter) -> "SLIMClassifier":
         t0 = time.perf_counter()
         for attr in ("coef_", "intercept_", "objective_", "n_errors_", "cuts_", "supports_", "method_"):
             self.__dict__.pop(attr, None)
         clock = self._clock(start=t0)
         problem = self.build(X, y, sample_weight)
         parts = {"build": time.perf_counter() - t0}
+        report(f"built: {problem.data.X.shape[0]} distinct rows, {problem.data.X.shape[1]} features")
         self.problem_ = problem
         self.supports_ = None
         self.cuts_ = self._add_cuts(problem, clock)
         parts["cuts"] = self.cuts_.seconds if self.cuts_ is not None else 0.0
+        if self.cuts_ is not None:
+            report(f"cuts: {parts['cuts']:.1f} s")
         t = time.perf_counter()
         start, first = None, None
         if self.warm_start and not clock.expired():
@@ -250,14 +260,19 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             if first is not None:
                 start = warm_values(problem, *first)
         parts["warm_start"] = time.perf_counter() - t
+        if first is not None and report.enabled:
+            report(f"warm start: objective {full_objective(problem, *first):.6g}")
         warn_big_m(problem)
         found = None
         self.method_ = self._chosen_method(problem)
+        report(f"method {self.method_}" + (" (support search)" if self.method_ == "support" else " (one IP)"))
         if self.method_ == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first, clock)
             parts["search"] = self.supports_.seconds
         if found is None:                     # the single IP decides (also when the support search found nothing)
             searched = self.supports_.seconds if self.supports_ is not None else 0.0
+            if self.supports_ is not None:
+                report("the support search found no scoring system: the single IP decides")
             self.method_, self.supports_ = "mip", None
             t = time.perf_counter()
             found = self._fit_ip(problem, start, first, clock, searched)
@@ -266,6 +281,9 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if model is not None:
             self._set_model(problem, *model)
         self.result_ = fit_answer(self._round_bound(numbers, problem.grid_extras()), point, results, parts, t0)
+        r = self.result_
+        report(f"{r.status.name}: objective {'-' if r.objective is None else f'{r.objective:.6g}'}, bound "
+               f"{r.bound:.6g}, gap {r.gap:.3%}" + (f" ({r.limit_reached})" if r.limit_reached else ""))
         return self
 
     def _chosen_method(self, problem: SLIMProblem) -> str:

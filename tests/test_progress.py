@@ -1,0 +1,43 @@
+"""optlib.progress: opt-in progress lines (or a tqdm bar) for long method calls, silent by default."""
+import numpy as np
+import pytest
+
+from optlib.progress import Reporter, check_progress
+
+
+def test_reporter_modes(capsys):
+    with Reporter(False, "X") as off:
+        off("hidden")
+        off.step(iteration=1)
+    assert capsys.readouterr().err == ""
+    with Reporter(True, "X") as on:
+        on.step(iteration=2, incumbent=1.5, bound=float("inf"))
+        on("done")
+    err = capsys.readouterr().err
+    assert "X (" in err and "iteration 2, incumbent 1.5, bound inf" in err and "done" in err
+    got: list = []
+    Reporter(got.append, "Y").step(gap="1%")
+    assert len(got) == 1 and got[0].startswith("Y (") and got[0].endswith("gap 1%")
+    with Reporter("bar", "Z", total=2) as bar:                  # tqdm when installed, else lines; stderr either way
+        bar.step(iteration=1)
+        bar("a line")
+    assert "a line" in capsys.readouterr().err
+    for bad in ("loud", 3, 1.0):
+        with pytest.raises(ValueError, match="progress must be"):
+            check_progress(bad)
+
+
+def test_slim_fit_progress_is_opt_in(capsys):
+    from problems.scoring import SLIMClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, (60, 4)).astype(float)
+    y = (X[:, 0] + X[:, 1] + rng.random(60) > 1.5).astype(int)
+    quiet = SLIMClassifier(C0=0.01, coef_bounds=(-3, 3), time_limit=30).fit(X, y)
+    assert capsys.readouterr().err == ""
+    loud = SLIMClassifier(C0=0.01, coef_bounds=(-3, 3), time_limit=30).fit(X, y, progress=True)
+    err = capsys.readouterr().err
+    assert "SLIM" in err and "method" in err and "OPTIMAL" in err and "bound" in err
+    assert np.array_equal(quiet.coef_, loud.coef_)
+    with pytest.raises(ValueError, match="progress must be"):
+        SLIMClassifier().fit(X, y, progress="loud")
