@@ -461,3 +461,22 @@ def test_records_are_column_level():
     assert ind.A.toarray().tolist() == [[0, 2, 0, 0, 0]] and ind.b.tolist() == [3.0]
     assert isinstance(alld, AllDifferent) and alld.cols == (1, 0)
     assert not isinstance(alld, Clause)
+
+
+def test_big_m_takes_a_bound_the_rows_imply():
+    """y has no bounds of its own but the rows y <= 3 bound it: the big-M rewrite uses that, and
+    the optimum is the same as with the bounds on the variable."""
+    results = []
+    for own_bounds in (False, True):
+        m = optlib.Model()
+        y = m.continuous(2, ub=3 if own_bounds else None, name="y")
+        w = m.boolean(name="w")
+        m.add(y >= -1)
+        if not own_bounds:
+            m.add(y <= 3)
+        m.add(optlib.implies(w, y.sum() <= 1))
+        m.maximize(y.sum() + 5 * w)
+        res = m.solve(backend="highs")
+        assert res.status is optlib.Status.OPTIMAL and res.verified
+        results.append(res.objective)
+    assert results[0] == pytest.approx(results[1]) == pytest.approx(6.0)

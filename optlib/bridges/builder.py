@@ -46,6 +46,15 @@ class BridgeBuilder:
         """The number of columns so far (original and added)."""
         return self.n0 + len(self.names)
 
+    def implied_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The variables' box tightened by the bounds the form's rows imply (every feasible point
+        lies in it; optlib.implied_bounds), computed once."""
+        if getattr(self, "_implied", None) is None:
+            from ..implied_bounds import implied_box
+
+            self._implied = implied_box(self.sf)
+        return self._implied
+
     def column_name(self, j: int) -> str:
         names = self.sf.var_names
         return names[j] if len(names) == self.n0 else f"x[{j}]"

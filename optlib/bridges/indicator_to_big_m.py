@@ -5,7 +5,9 @@ For  delta = 1 => a'x <= b  (delta = z, or 1 - z when the rows are enforced at z
     a'x <= b + M (1 - delta),    M = U - b,   U = sum_{a_j > 0} a_j ub_j + sum_{a_j < 0} a_j lb_j
 
 is the same constraint on 0/1 delta: at delta = 1 it is a'x <= b, at delta = 0 it holds for
-every x in the box (U is the largest value a'x takes there). A row with U <= b always holds
+every x in the box (U is the largest value a'x takes there). Where a variable has no bound of
+its own, the bound its rows imply (optlib.implied_bounds, valid at every feasible point) is
+used; with neither, a ValueError names the variable. A row with U <= b always holds
 and is dropped. An equality is the two inequalities a'x <= b and -a'x <= -b.
 """
 from __future__ import annotations
@@ -24,12 +26,17 @@ def _activity_max(builder: BridgeBuilder, A: sp.csr_matrix, rec: Indicator, what
     pos = A.data > 0
     ends = np.where(pos, ub[A.indices], lb[A.indices])
     bad = ~np.isfinite(ends)
+    if np.any(bad):                 # a bound the rows imply will do (it holds at every feasible x)
+        ilb, iub = builder.implied_box()
+        ends = np.where(pos, iub[A.indices], ilb[A.indices])
+        bad = ~np.isfinite(ends)
     if np.any(bad):
         k = int(np.flatnonzero(bad)[0])
         j = int(A.indices[k])
         side = "upper" if pos[k] else "lower"
         raise ValueError(f"implies(...) on constraint '{rec.name}': variable {builder.column_name(j)} has "
-                         f"no {side} bound, needed for the big-M rewrite ({what}); give it bounds")
+                         f"no {side} bound (nor one its rows imply), needed for the big-M rewrite ({what}); "
+                         "give it bounds")
     return np.bincount(rows, weights=A.data * ends, minlength=A.shape[0])
 
 
