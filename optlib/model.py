@@ -189,27 +189,73 @@ class Model:
             raise ValueError(f"a constraint named {name!r} already exists in model {self.name!r}")
         constraint.name = name
         self._constraints[name] = constraint
-        self._activate(constraint.expressions())
+        self._activate(constraint.expressions(), name)
         return constraint
 
     # -- atom variables (optlib.atoms) ---------------------------------------------------------
-    def _activate(self, exprs: Iterable[Expression]) -> None:
+    # An atom variable joins the model, with its defining constraints, when a constraint or the
+    # objective first uses it; `_owners` records which ('objective' or constraint names) use
+    # it, so that replacing the objective takes out what only the old objective used.
+    def _activate(self, exprs: Iterable[Expression], owner: str | None = None) -> None:
         """Take in the atom variables the expressions use, with their defining constraints."""
+        owner = owner or getattr(self, "_owner_now", None) or "model"
         for e in exprs:
             for blk in list(e.terms):
-                if blk.aux is not None and not blk.aux.active:
-                    self._activate_block(blk)
+                if blk.aux is None:
+                    continue
+                if not blk.aux.active:
+                    self._activate_block(blk, owner)
+                else:
+                    self._own(blk, owner)
 
-    def _activate_block(self, blk: VarBlock) -> None:
+    def _own(self, blk: VarBlock, owner: str) -> None:
+        owners = self.__dict__.setdefault("_owners", {})
+        if owner in owners.setdefault(blk, set()):
+            return
+        owners[blk].add(owner)
+        for child in self.__dict__.setdefault("_children", {}).get(blk, ()):
+            self._own(child, owner)
+
+    def _activate_block(self, blk: VarBlock, owner: str | None = None) -> None:
         if blk.model is not self:
             raise ValueError(f"{blk.aux.label} belongs to another model")
+        owner = owner or getattr(self, "_owner_now", None) or "model"
+        stack = self.__dict__.setdefault("_activating", [])
+        if stack:                                  # a nested atom or a reduction's helper
+            self.__dict__.setdefault("_children", {}).setdefault(stack[-1], []).append(blk)
         blk.aux.active = True
         self._blocks.append(blk)
-        for i, con in enumerate(blk.aux.reduce(Variable(blk))):
-            name = f"{blk.name}[{i}]"
-            con.name = name
-            self._constraints[name] = con
-            self._activate(con.expressions())
+        self.__dict__.setdefault("_owners", {})[blk] = {owner}
+        owned = self.__dict__.setdefault("_owned", {}).setdefault(blk, [])
+        previous, self._owner_now = getattr(self, "_owner_now", None), owner
+        stack.append(blk)
+        try:
+            for i, con in enumerate(blk.aux.reduce(Variable(blk))):
+                name = f"{blk.name}[{i}]"
+                con.name = name
+                self._constraints[name] = con
+                owned.append(name)
+                self._activate(con.expressions(), owner)
+        finally:
+            stack.pop()
+            self._owner_now = previous
+
+    def _release(self, owner: str) -> None:
+        """`owner` no longer uses its atom variables: those nobody else uses leave the model with
+        their defining constraints."""
+        owners = getattr(self, "_owners", {})
+        gone = []
+        for blk, who in owners.items():
+            who.discard(owner)
+            if not who:
+                gone.append(blk)
+        for blk in gone:
+            del owners[blk]
+            blk.aux.active = False
+            self._blocks.remove(blk)
+            for name in self._owned.pop(blk, []):
+                self._constraints.pop(name, None)
+            self.__dict__.get("_children", {}).pop(blk, None)
 
     def _objective_expr(self, expr: Any, sense: int) -> Expression:
         e = to_expression(expr)
@@ -220,7 +266,12 @@ class Model:
             raise ValueError("objective uses variables of another model")
         e = e.reshape(())
         check_objective(e, sense)
-        return self._split_quadratic(e, sense)
+        self._release("objective")                 # what only the previous objective used
+        self._owner_now = "objective"
+        try:
+            return self._split_quadratic(e, sense)
+        finally:
+            self._owner_now = None
 
     def _split_quadratic(self, e: Expression, sense: int) -> Expression:
         """Quadratic atoms the objective uses with a weight of the right sign and nowhere else
@@ -237,6 +288,7 @@ class Model:
                 y = helper_variable(self, q.shape, f"{aux.label}.arg")
                 self._constraints[f"{y.name}[0]"] = con = (y == q)
                 con.name = f"{y.name}[0]"
+                self._owned[y.block].append(con.name)
                 self._activate(con.expressions())
                 q = y
             else:

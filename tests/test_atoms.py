@@ -175,3 +175,39 @@ def test_an_optimum_of_zero_certifies():
     res = m.solve(backend="clarabel")
     assert res.status is optlib.Status.OPTIMAL and res.verified
     assert abs(res.objective) <= 1e-8 and res.bound <= res.objective + 1e-12
+
+
+def test_a_new_objective_takes_out_what_only_the_old_one_used():
+    m = optlib.Model()
+    X = m.continuous((2, 3), name="X")
+    m.add(X == np.array([[1.0, 2.0, 0.0], [3.0, 4.0, -1.0]]))
+    m.minimize(optlib.norm(X, 2))                    # an LMI (the largest singular value)
+    assert m.compile().problem_class == "SDP"
+    m.minimize(optlib.norm(X, np.inf))               # its LMI and atom variable leave the model
+    sf = m.compile()
+    assert sf.problem_class == "LP" and sf.cones.psd == ()
+    res = m.solve(backend="clarabel")
+    assert res.status is optlib.Status.OPTIMAL and res.objective == pytest.approx(8.0)
+    # an atom a constraint uses stays when the objective that also used it goes
+    m = optlib.Model()
+    x = m.continuous(3, name="x")
+    a = optlib.norm1(x)
+    m.add(a <= 2, name="budget")
+    m.minimize(a - x.sum())
+    n = m.compile().n
+    m.maximize(x.sum())
+    assert m.compile().n == n and m.solve().objective == pytest.approx(2.0)
+
+
+def test_matrix_norms_mean_what_they_mean_in_cvxpy():
+    X0 = np.array([[1.0, 2.0, 0.0], [3.0, 4.0, -1.0]])
+    expect = {1: np.abs(X0).sum(axis=0).max(), 2: np.linalg.norm(X0, 2), np.inf: np.abs(X0).sum(axis=1).max(),
+              "fro": np.linalg.norm(X0)}
+    for p, value in expect.items():
+        m = optlib.Model()
+        X = m.continuous((2, 3), name="X")
+        m.add(X == X0)
+        m.minimize(optlib.norm(X, p))
+        res = m.solve(backend="clarabel")
+        assert res.status is optlib.Status.OPTIMAL and res.objective == pytest.approx(value, rel=1e-6), p
+    assert float(optlib.norm2(optlib.Expression({}, X0.ravel(), (2, 3))).const[0]) == pytest.approx(np.linalg.norm(X0, 2))

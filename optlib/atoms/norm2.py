@@ -1,5 +1,7 @@
-"""norm2(x) = ||x||_2 over all entries (convex, nonnegative); reduction: the second-order cone
-||x|| <= t. Written as `norm2(x) <= t`, the cone takes t itself (no atom variable)."""
+"""norm2(x) = ||x||_2 of a vector (convex, nonnegative); reduction: the second-order cone
+||x|| <= t. Written as `norm2(x) <= t`, the cone takes t itself (no atom variable). For a matrix
+X (more than one row and column), as in CVXPY, the largest singular value:
+lambda_max([[0, X], [X', 0]]) (a linear matrix inequality); norm(X, 'fro') is the entrywise one."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,9 +22,11 @@ class Norm2(Variable):
 
 
 def norm2(x: Any) -> Expression:
-    """The Euclidean norm of all entries of x (x affine); for a matrix, the entrywise
-    (Frobenius) norm."""
-    e = argument(x, "norm2", AFFINE).flatten()
+    """The Euclidean norm of a vector x (x affine); of a matrix, its largest singular value."""
+    e = argument(x, "norm2", AFFINE)
+    if e.ndim == 2 and min(e.shape) > 1:
+        return spectral_norm(e)
+    e = e.flatten()
     out = make_atom("norm2", (e,), (), CONVEX, lambda t: as_second_order_cone(t, e),
                     lambda v: np.linalg.norm(v), lb=0.0, cls=Norm2,
                     label=f"norm2({_name(x)})")
@@ -38,3 +42,12 @@ def _name(x: Any) -> str:
 
 def as_second_order_cone(t: Expression, x: Expression) -> list:
     return [soc(t, x)]
+
+
+def spectral_norm(X: Expression) -> Expression:
+    """sigma_max(X) = lambda_max of the symmetric [[0, X], [X', 0]]."""
+    from ..expressions import bmat
+    from .lambda_max import lambda_max
+
+    m, n = X.shape
+    return lambda_max(bmat([[np.zeros((m, m)), X], [X.T, np.zeros((n, n))]]))
