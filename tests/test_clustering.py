@@ -6,6 +6,7 @@ import pytest
 
 from problems.clustering import (SDPKMeans, exact_kmeans, gaussian_mixture, inertia, misclustering_error,
                                  partition_certificate, sdp_dual_bound)
+from optlib import Status
 from problems.clustering.metrics import membership_matrix
 from problems.clustering.sdp import build_kmeans_sdp
 
@@ -153,10 +154,68 @@ def test_single_cluster():
     ({"n_clusters": 2, "solver": "magic"}, np.zeros((5, 2)), "solver must be one of"),
     ({"n_clusters": 2, "kernel": "precomputed"}, np.zeros((5, 2)), "symmetric n x n Gram"),
     ({"n_clusters": 2, "time_limit": -1}, np.zeros((5, 2)), "time_limit must be a positive"),
+    ({"n_clusters": 2, "certify": "yes"}, np.zeros((5, 2)), "certify must be True or False"),
 ])
 def test_bad_input(kwargs, X, match):
     with pytest.raises((ValueError, TypeError), match=match):
         SDPKMeans(**kwargs).fit(X)
+
+
+def equilateral_mixture(seed=0, per=30, sep=6.0):
+    """Three unit-variance Gaussian clusters of `per` points, centres `sep` apart (issue 20)."""
+    rng = np.random.default_rng(seed)
+    C = sep * np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3) / 2]])
+    X = np.vstack([c + rng.standard_normal((per, 2)) for c in C])
+    return X, np.repeat(np.arange(3), per)
+
+
+def test_auto_certifies_exact_recovery_n90_where_closed_form_witness_misses():
+    """n = 90 > AUTO_SDP_MAX_N: the low-rank path; the closed-form (rank-one) witness leaves a
+    gap, the small-SDP witness closes it (before issue 20: optimal_ False, gap 0.86 %)."""
+    X, y = equilateral_mixture(seed=0)
+    m = SDPKMeans(3).fit(X)
+    assert m.path_.startswith("lowrank")
+    assert m.optimal_ and m.status_ is Status.OPTIMAL and m.answer_.verified and m.gap_ <= 1e-6
+    assert misclustering_error(y, m.labels_) == 0.0
+    src = m.bound_sources_
+    assert src["partition witness"] < m.inertia_ * (1 - 1e-3)        # the closed form alone fails
+    assert src["partition witness (sdp)"] <= m.inertia_ * (1 + 1e-9)
+    assert src["partition witness (sdp)"] >= m.inertia_ * (1 - 1e-6)
+
+
+def _scaled(X):
+    Xc = X - X.mean(axis=0)
+    return Xc / math.sqrt((Xc ** 2).sum() / X.shape[0])
+
+
+def test_tight_witness_bound_is_valid_for_a_wrong_partition_and_any_multipliers():
+    """The small SDP only proposes (z, M); the bound is re-derived. A wrong partition, and
+    random (z, M) for the right one, still give upper bounds on the SDP (so inertia lower bounds
+    below the exact optimum); without the repair of negative B entries the second one is not."""
+    from problems.clustering import witness
+
+    X, _ = blobs(n=30, sep=6.0, seed=3)
+    Xs = _scaled(X)
+    opt = exact_kmeans(Xs, 3)
+    trace = float((Xs ** 2).sum())
+    rng = np.random.default_rng(0)
+    wrong = rng.permutation(np.arange(30) % 3)
+    b = witness.tight_partition_certificate(wrong, 3, Xs)
+    assert b is not None and trace - b.value <= opt.inertia + 1e-9
+    # complementary slackness for the wrong partition with M = 0 and z >= lambda_max(E E'): S is
+    # PSD but B has negative entries; unrepaired, the bound would be its inertia (above the optimum)
+    F = witness._Family(Xs, wrong, 3, groups=6)
+    z = float(np.linalg.eigvalsh(F.E @ F.E.T)[-1]) + 1.0
+    Ms = [np.zeros((F.p[p[1]], F.p[p[0]])) for p in F.pairs]
+    assert min(F.block(k, z, Ms[k]).min() for k in range(len(F.pairs))) < 0
+    bound = witness._rigorous_bound(F, Xs, wrong, z, Ms)
+    assert trace - bound.value <= opt.inertia + 1e-9 < inertia(Xs, wrong)
+
+
+def test_certify_false_skips_the_sdp_witness():
+    X, _ = equilateral_mixture(seed=0)
+    m = SDPKMeans(3, certify=False).fit(X)
+    assert list(m.bound_sources_) == ["partition witness"] and not m.optimal_
 
 
 def test_exact_kmeans_refuses_large_n():

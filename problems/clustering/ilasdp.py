@@ -202,7 +202,7 @@ class ILASDP(ClusterMixin, BaseEstimator):
         from .kmeans_sdp import SDPKMeans
 
         start = SDPKMeans(K, backend=self.backend, random_state=self.random_state, options=self._opts,
-                          time_limit=deadline.left(fraction=INIT_SHARE)).fit(X)
+                          time_limit=deadline.left(fraction=INIT_SHARE), certify=False).fit(X)
         self._results += list(start.answer_.results)
         if start.answer_.limit_reached == "time_limit":
             self._limits.append("time_limit")

@@ -13,9 +13,17 @@ Labels come from spectral rounding (K-means on the top-K eigenvectors of Z). The
 inertia(P) >= tr A - U* for every partition P, for any certified upper bound U* on the SDP:
 optlib's re-derived conic-duality bound (sdp path, when verified), the eigenvalue-corrected
 weak-duality bound from the duals, and the partition dual witness built from the labels
-(`certificate.py`; both paths). `bound_` is the largest certified one; `optimal_` is True
-only when the inertia of the rounded partition meets it within `certify_tol`: then that
+(`certificate.py`; both paths), and, when that closed-form witness leaves a gap, the best
+witness of a richer family found by a small SDP (`witness.py`, linear kernel; its bound is
+re-derived, not taken from the solver). `bound_` is the largest certified one; `optimal_` is
+True only when the inertia of the rounded partition meets it within `certify_tol`: then that
 partition is a certified global K-means optimum (and the SDP recovered it exactly).
+
+``solver="auto"``: the SDP up to n = AUTO_SDP_MAX_N, the low-rank path above; when no witness
+certifies the low-rank partition, n <= AUTO_SDP_FALLBACK_MAX_N and the best witness is within
+AUTO_SDP_FALLBACK_GAP of the inertia, the SDP is solved too (its partition is kept when it is no
+worse, its bounds count either way). ``certify=False`` skips the small-SDP witness and that
+fallback (for callers that need the labels only, e.g. ILASDP's start).
 
 The time limit holds for the whole fit (one optlib.Deadline: the SDP solve gets 80 % of what
 is left, the rest is for rounding and the bounds; the witness search stops at the deadline
@@ -58,6 +66,7 @@ from optlib.validate import check_positive
 from ._contract import ClusteringAnswer, check_backend, solve_options
 from ._validation import check_choice, check_data, check_features, check_n_clusters
 from .certificate import partition_certificate, sdp_dual_bound
+from .witness import tight_partition_certificate
 from .lowrank import nonneg_burer_monteiro
 from .metrics import inertia as _inertia
 from .metrics import cluster_means, kernel_inertia
@@ -75,6 +84,24 @@ DENSE_MEMBERSHIP_MAX_N = 2000  # membership_ is stored densely up to this n
 #: 0.67, 3.7, 14.2).
 CLARABEL_SECONDS_PER_K3 = 1.1e-10
 SDP_SHARE = 0.8               # share of the time left that the SDP solve may take
+#: solver="auto": when no witness certifies the low-rank partition, the SDP is solved up to this n
+#: and when the best witness leaves at most this relative gap (a larger one: the relaxation was
+#: not tight in the cases measured, docs/benchmarks.md, and the SDP costs a minute at n = 90)
+AUTO_SDP_FALLBACK_MAX_N = 100
+AUTO_SDP_FALLBACK_GAP = 0.25
+WITNESS_MIN_SECONDS = 1.0     # the small-SDP witness starts only with this much time left
+
+
+def _witness_gap(inertia: float, sources: dict, scale: float, trace_scaled: float) -> float:
+    """Relative gap between `inertia` and the best bound in `sources` (inf when none)."""
+    lower = [scale * (trace_scaled - v) for v in sources.values() if math.isfinite(v)]
+    return (inertia - max(lower)) / max(abs(inertia), 1e-300) if lower else math.inf
+
+
+def _meets(inertia: float, sources: dict, scale: float, trace_scaled: float, tol: float) -> bool:
+    """Whether the best bound in `sources` (upper bounds on the scaled SDP) certifies `inertia`."""
+    lower = [scale * (trace_scaled - v) for v in sources.values() if math.isfinite(v)]
+    return bool(lower) and inertia - max(lower) <= tol * max(1.0, abs(inertia))
 
 
 class SDPKMeans(ClusterMixin, BaseEstimator):
@@ -86,7 +113,8 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
     rank (columns of U, default K), max_iter and tol (low-rank path); device 'auto' | 'numpy' |
     'torch' | 'cuda' (low-rank path: 'auto' uses torch on a GPU when one is present, numpy
     otherwise; torch is imported only when it already is or a GPU device is visible);
-    certify_tol (relative tolerance of `optimal_`); random_state; options (dict of backend
+    certify_tol (relative tolerance of `optimal_`); certify (True: the small-SDP witness and
+    auto's SDP fallback when the closed-form witness leaves a gap); random_state; options (dict of backend
     options passed on to Model.solve); solve_options (deprecated alias of options).
 
     Fitted: labels_, membership_ (Z, or U U' up to n = 2000; None above),
@@ -106,7 +134,7 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
                  kernel: str = "linear", time_limit: float | None = None, rank: int | None = None,
                  max_iter: int = 3000, tol: float = 1e-6, init: str = "kmeans++", device: str = "auto",
                  certify_tol: float = 1e-6, random_state: int | None = 0, options: dict | None = None,
-                 solve_options: dict | None = None):
+                 solve_options: dict | None = None, certify: bool = True):
         self.n_clusters = n_clusters
         self.solver = solver
         self.backend = backend
@@ -121,6 +149,7 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.options = options
         self.solve_options = solve_options
+        self.certify = certify
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -136,6 +165,8 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         check_positive(self.time_limit, "time_limit", allow_none=True)
         deadline = Deadline(self.time_limit)
         check_positive(self.certify_tol, "certify_tol")
+        if not isinstance(self.certify, (bool, np.bool_)):
+            raise ValueError(f"certify must be True or False, got {self.certify!r}")
         backend = check_backend(self.backend)
         opts = solve_options(self)
         X = check_data(X)
@@ -144,7 +175,8 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
             if X.shape[1] != n or not np.allclose(X, X.T, atol=1e-10 * max(1.0, np.abs(X).max())):
                 raise ValueError(f"kernel='precomputed' needs a symmetric n x n Gram matrix, got shape {X.shape}")
         K = check_n_clusters(self.n_clusters, n)
-        if solver == "auto":
+        auto = solver == "auto"
+        if auto:
             solver = "sdp" if n <= AUTO_SDP_MAX_N else "lowrank"
 
         if kernel == "linear":
@@ -183,16 +215,33 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
             Z, labels = self._fit_lowrank(Xs, A, K, sources, deadline)
         t_cert = time.perf_counter()
         if K > 1:
-            try:
-                w = (partition_certificate(labels, K, X=Xs, deadline=deadline) if Xs is not None
-                     else partition_certificate(labels, K, A=A, deadline=deadline))
-                sources["partition witness"] = float(w.value)
-            except (ValueError, np.linalg.LinAlgError):
-                pass
+            self._witnesses(labels, K, Xs, A, sources, backend, deadline)
+        cost = (lambda lab: _inertia(X, lab)) if kernel == "linear" else (lambda lab: kernel_inertia(scale * A, lab))
+        meets = lambda lab: _meets(cost(lab), sources, scale, trace_scaled, self.certify_tol)
+        if (K > 1 and self.certify and auto and self.path_.startswith("lowrank")
+                and n <= AUTO_SDP_FALLBACK_MAX_N and not meets(labels) and not deadline.expired()
+                and _witness_gap(cost(labels), sources, scale, trace_scaled) <= AUTO_SDP_FALLBACK_GAP):
+            # auto: no witness certified the low-rank partition; the SDP decides (module docstring)
+            keep = ("path_", "solve_status_", "result_", "membership_factor_", "n_iter_", "sdp_objective_")
+            lowrank = {k: getattr(self, k) for k in keep}
+            self._times["certify"] += time.perf_counter() - t_cert
+            out = self._fit_sdp(Xs, A, K, sources, backend, opts, deadline)
+            t_cert = time.perf_counter()
+            sdp_path, sdp_status = self.path_, self.solve_status_
+            if out is not None and cost(out[1]) <= cost(labels) * (1 + 1e-12):
+                if not np.array_equal(out[1], labels):
+                    self._witnesses(out[1], K, Xs, A, sources, backend, deadline)
+                Z, labels = out
+                self.path_ = f"{sdp_path} after {lowrank['path_']} (not certified)"
+            else:                             # the low-rank partition stays; the SDP's bounds count
+                for k, v in lowrank.items():
+                    setattr(self, k, v)
+                self.path_ = f"{lowrank['path_']}, bounds from {sdp_path}"
+            self.solve_status_ = f"{lowrank['solve_status_']}; then {sdp_path}: {sdp_status}"
 
         self.labels_ = labels
         self.membership_ = Z
-        self.inertia_ = _inertia(X, labels) if kernel == "linear" else kernel_inertia(scale * A, labels)
+        self.inertia_ = cost(labels)
         lower = {k: scale * (trace_scaled - v) for k, v in sources.items() if math.isfinite(v)}
         self.bound_sources_ = lower
         self.bound_ = max(lower.values()) if lower else -math.inf
@@ -216,6 +265,32 @@ class SDPKMeans(ClusterMixin, BaseEstimator):
         self.gap_ = self.answer_.gap
         del self._results, self._limits, self._times
         return self
+
+    def _witnesses(self, labels, K, Xs, A, sources, backend, deadline) -> None:
+        """The dual witnesses of the partition `labels` into `sources`: the closed-form one
+        (certificate.py) and, when that leaves a gap and `certify`, the small-SDP one (witness.py,
+        linear kernel)."""
+        try:
+            w = (partition_certificate(labels, K, X=Xs, deadline=deadline) if Xs is not None
+                 else partition_certificate(labels, K, A=A, deadline=deadline))
+            sources["partition witness"] = min(float(w.value), sources.get("partition witness", math.inf))
+        except (ValueError, np.linalg.LinAlgError):
+            pass
+        if not self.certify or Xs is None or (deadline.limited and deadline.remaining() < WITNESS_MIN_SECONDS):
+            return
+        trace_scaled = float((Xs ** 2).sum())
+        value = trace_scaled - _inertia(Xs, labels)           # the partition's SDP objective
+        best = min(sources.values(), default=math.inf)
+        if best - value <= self.certify_tol * max(1.0, abs(trace_scaled - value)):
+            return
+        try:
+            w2 = tight_partition_certificate(labels, K, Xs, backend=backend, deadline=deadline,
+                                             random_state=self.random_state)
+        except (ValueError, np.linalg.LinAlgError):
+            w2 = None
+        if w2 is not None and math.isfinite(w2.value):
+            sources["partition witness (sdp)"] = min(float(w2.value),
+                                                     sources.get("partition witness (sdp)", math.inf))
 
     def _sdp_backend(self, sdp, n: int, backend: str, deadline: Deadline) -> tuple[str | None, str]:
         """(backend to solve the SDP on, or None to skip it; why, '' when as asked). Under a time
