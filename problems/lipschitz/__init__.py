@@ -3,7 +3,8 @@
 Fazlyab, Robey, Hassani, Morari, Pappas, "Efficient and Accurate Estimation of Lipschitz
 Constants for Deep Neural Networks" (NeurIPS 2019); Pauli, Havens, Araujo, Garg,
 Khorrami, Allgoewer, Hu, "Novel Quadratic Constraints for Extending LipSDP beyond
-Slope-Restricted Activations" (ICLR 2024).
+Slope-Restricted Activations" (ICLR 2024); Xu, Sivaranjani, "ECLipsE: Efficient Compositional
+Lipschitz Constant Estimation for Deep Neural Networks" (NeurIPS 2024).
 """
 from .api import lipschitz_bound
 from .bound import LipschitzBound, LMICertificate

@@ -14,7 +14,11 @@ optimum by a first-order method in torch on CUDA or CPU, for thousands of neuron
 `firstorder.py`), and ``lipsdp-nsr``
 (Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
 layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
-lipsdp-nsr otherwise.
+lipsdp-nsr otherwise; ``eclipse`` and ``eclipse-fast`` (Xu and Sivaranjani, NeurIPS 2024;
+`eclipse.py`): LipSDP-Neuron decomposed into layer-wise problems, certified clique by clique.
+``auto`` (the default, `auto.py`) picks lipsdp-nsr for GroupSort / MaxMin / Householder,
+residual nets and l_inf, lipsdp-neuron for slope-restricted nets that fit one SDP, and the
+layer-wise, first-order or chordal path for larger ones; the answer's `reason` says why.
 
 The answer (`LipschitzBound`, see `bound.py`) follows optlib's answer protocol: `objective`
 = `value` is the certified upper bound, `bound` the certified lower bound on the method's own
@@ -34,6 +38,7 @@ from typing import Any
 
 from optlib import Deadline
 
+from .auto import choose_method
 from .bound import LipschitzBound
 from .lipsdp import METHODS as LIPSDP_METHODS
 from .lipsdp import check_split, lipsdp_bound
@@ -42,11 +47,13 @@ from .options import merge_solve_options as _merge_options
 
 CHORDAL_METHODS = ("lipsdp-neuron-chordal",)
 FIRST_ORDER_METHODS = ("lipsdp-neuron-fo",)
-METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS + ("lipsdp-nsr", "auto")
+ECLIPSE_METHODS = ("eclipse", "eclipse-fast")
+METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS + ECLIPSE_METHODS + ("lipsdp-nsr", "auto")
 NORMS = ("l2", "linf")
 _LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair", "form")
 _FIRST_ORDER_OPTIONS = ("device", "max_iter", "lr", "tol", "patience", "compress", "dense_limit", "repair", "dtype")
 _NSR_OPTIONS = ("output",)
+_ECLIPSE_OPTIONS = ("layer_solver", "max_iter")
 
 
 def _norm(norm: Any) -> str:
@@ -67,7 +74,7 @@ def _lower(net: Network, norm: str, options: dict, deadline: Deadline) -> float 
     return float(gradient_lower_bound(net, norm=norm, **{"time_limit": deadline, **options}))
 
 
-def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", backend: str = "auto",
+def lipschitz_bound(net: Any, method: str = "auto", norm: str = "l2", backend: str = "auto",
                     split: int | None = None, activation: Any = "relu", lower: bool = True,
                     time_limit: float | Deadline | None = None, options: dict | None = None,
                     **method_options: Any) -> LipschitzBound:
@@ -80,7 +87,9 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
     `time_limit` (seconds) bounds the whole call; `options` (a dict) goes to `Model.solve`
     of the backend (e.g. {"eps_abs": 1e-7} for scs); `solve_options=` and backend options as
     loose keywords still work with a FutureWarning.
-    Method options: n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
+    `method="auto"` (default) chooses by the rule of `auto.choose_method`; the answer's
+    `method` is the one that ran and its `reason` says why.
+    Method options: layer_solver, max_iter (eclipse, see `eclipse.eclipse_bound`), n_pairs, seed (lipsdp-network-rand), form ('explicit' or 'split',
     lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`),
     device, max_iter, lr, tol, patience, dtype (lipsdp-neuron-fo, see `firstorder.lipsdp_first_order`),
     output (lipsdp-nsr), lower_options (dict for `gradient_lower_bound`).
@@ -101,14 +110,46 @@ def lipschitz_bound(net: Any, method: str = "lipsdp-neuron", norm: str = "l2", b
     legacy = method_options.pop("solve_options", None)
 
     residual = type(net).__name__ == "ResidualNetwork"
+    reason = ""
     if residual:
         if method not in ("lipsdp-nsr", "auto"):
             raise ValueError(f"a ResidualNetwork is bounded by method='lipsdp-nsr' only, got {method!r}")
-        method = "lipsdp-nsr"
+        if method == "auto":
+            method, reason = choose_method(net, norm, residual=True)
     else:
         net = as_network(net, activation)
         if method == "auto":
-            method = "lipsdp-neuron" if (norm == "l2" and net.slope_restricted) else "lipsdp-nsr"
+            method, reason = choose_method(net, norm, split, backend)
+    result = _dispatch(net, method, norm, backend, split, deadline, options, legacy, method_options,
+                       lower, lower_options, t0)
+    return dataclasses.replace(result, reason=reason) if reason else result
+
+
+def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None, deadline: Deadline,
+              options: dict | None, legacy: Any, method_options: dict, lower: bool, lower_options: dict,
+              t0: float) -> LipschitzBound:
+    """Run one named method (validated arguments) and finish its answer."""
+    if method in ECLIPSE_METHODS:
+        from .eclipse import eclipse_bound
+
+        if norm != "l2":
+            raise ValueError(f"{method} is an l2 formulation; for norm='linf' use method='lipsdp-nsr' or 'naive'")
+        if not net.slope_restricted:
+            bad = sorted({a.name for a in net.activations if not a.slope_restricted})
+            raise ValueError(f"{method} needs slope-restricted activations; got {', '.join(bad)}: "
+                             "use method='lipsdp-nsr'")
+        if split is not None:
+            raise ValueError(f"split is not supported by {method}; it is layer-wise already")
+        unknown = sorted(set(method_options) - set(_ECLIPSE_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(unknown)} for {method}; "
+                             f"it takes {', '.join(_ECLIPSE_OPTIONS)}")
+        if method == "eclipse-fast" and method_options:
+            raise ValueError(f"eclipse-fast is a closed form and takes no options, got {', '.join(sorted(method_options))}")
+        solve_opts = _merge_options(options, legacy, None)
+        result = eclipse_bound(net, method, backend=backend, time_limit=deadline, options=solve_opts,
+                               **method_options)
+        return _finish(result, net, norm, lower, lower_options, t0, deadline)
 
     if method in LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS:
         if norm != "l2":

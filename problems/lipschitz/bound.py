@@ -18,6 +18,8 @@
     timings             {'total', and per stage: 'build', 'solve', 'certify', 'lower', ...}
     results             the optlib.Result of every solve behind the answer
 
+`reason` says why ``method="auto"`` chose `method` (empty when the method was given).
+
 `lower` (the largest Jacobian norm found at sampled inputs) is a lower bound on L(f) itself,
 not on the method's optimum U*, so it is kept apart and never reported as `bound`.
 """
@@ -83,6 +85,7 @@ class LipschitzBound:
     status: Status | None = None
     limit_reached: str | None = None
     stage_times: Mapping[str, float] = field(default_factory=dict)
+    reason: str = ""          # why method="auto" chose `method` ("" when the method was given)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", float(self.value))
@@ -153,6 +156,8 @@ class LipschitzBound:
             lines.append(f"  lower bound (gradients): {self.lower:.6g}")
         if self.naive is not None:
             lines.append(f"  naive (product of norms): {self.naive:.6g}")
+        if self.reason:
+            lines.append(f"  auto: {self.reason}")
         if self.path:
             lines.append(f"  path: {self.path}")
         lines.append(f"  time: {self.time:.3g} s")
