@@ -1,113 +1,83 @@
-"""Lipschitz bounds side by side: methods of `problems.lipschitz` and the same LipSDP-Neuron
-LMI written in CVXPY, on the shipped networks and random ReLU nets.
+"""Lipschitz bounds side by side: the LipSDP variants of `problems.lipschitz` on each SDP backend beside
+the exact constant and the naive bound, as the `lipschitz` suite runs them (`optlib bench lipschitz`).
 
-    python examples/bench_lipschitz.py [--widths 16,32,64] [--layers 2,4] [--json out.json]
+    python examples/bench_lipschitz.py --quick                      # 2-8x2-2 and 2-10x3-2 ReLU nets, seeds 0, 1
+    python examples/bench_lipschitz.py                              # the paper set: LipSDP's nets, 10-w x k-10 nets
+    python examples/bench_lipschitz.py --widths 16,32 --layers 2 --methods naive,lipsdp-neuron,ExactLipschitz
 
-For each network: naive, lipsdp-layer, lipsdp-neuron (optlib, Clarabel), the gradient
-lower bound, the exact constant for 2-D-input nets (region enumeration), and CVXPY's
-LipSDP-Neuron (Clarabel) with its time. optlib's values are certified (eigenvalue check
-of the LMI at the returned multipliers); CVXPY's are reported as the solver gives them.
+The runs are the suite's (problems/lipschitz/suite.py). Quick set: random 2-input ReLU nets with
+their exact constant (linear regions) as the baseline: naive, lipsdp-neuron (clarabel, scs),
+lipsdp-layer, lipsdp-neuron-chordal. Paper set: the LipSDP authors' networks (2-10-30-20-2 with
+its exact constant, MNIST 784-50-10; shipped with optlib) and random 10-64x2-10, 10-100x3-10,
+10-64x8-10 nets, also with lipsdp-neuron-fo (torch, CPU). Objective = the certified upper bound
+L (eigenvalue check of the LMI at the returned multipliers), ratio = L / exact in `extra`.
+--widths / --layers run instead random 2-w x k-2 nets (seeds 0..--seeds-1) with the quick set's
+methods; --methods, --backends, --time-limit keep or set those of the runs.
+
+Dropped: --mnist (the paper set has it), the CVXPY column (examples/bench_lipschitz_scale.py
+--methods cvxpy-clarabel,neuron-clarabel compares with CVXPY); --json writes JSON lines, one tidy
+record per run (`optlib bench report OUT`). The scale study is examples/bench_lipschitz_scale.py.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
+import dataclasses
 import sys
-import time
+from pathlib import Path
+from typing import Any
 
-import numpy as np
-import scipy.sparse as sp
-
-from optlib import datasets
-from problems.lipschitz import as_network, lipschitz_bound
-from problems.lipschitz.exact import exact_lipschitz_regions
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _suite_example import add_sweep_args, plan, select, sweep  # noqa: E402
 
 
-
-def random_net(width: int, layers: int, n_in: int = 2, n_out: int = 2, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    dims = [n_in] + [width] * layers + [n_out]
-    return [rng.standard_normal((dims[i + 1], dims[i])) / np.sqrt(dims[i]) for i in range(len(dims) - 1)]
-
-
-def cvxpy_neuron(weights: list[np.ndarray], solver: str = "CLARABEL") -> tuple[float, float]:
-    """LipSDP-Neuron (ReLU) written directly in CVXPY; returns (L, seconds incl. compile)."""
-    import cvxpy as cp
-
-    n0 = weights[0].shape[1]
-    hidden = [W.shape[0] for W in weights[:-1]]
-    N = sum(hidden)
-    A = sp.hstack([sp.block_diag(weights[:-1]), sp.csr_matrix((N, hidden[-1]))], format="csr")
-    B = sp.hstack([sp.csr_matrix((N, n0)), sp.identity(N)], format="csr")
-    dim = n0 + N
-    F0 = np.zeros((dim, dim))
-    F0[dim - hidden[-1]:, dim - hidden[-1]:] = weights[-1].T @ weights[-1]
-    E0 = np.zeros((dim, dim))
-    E0[:n0, :n0] = np.eye(n0)
-    t0 = time.perf_counter()
-    lam = cp.Variable(N, nonneg=True)
-    rho = cp.Variable(nonneg=True)
-    T = cp.diag(lam)
-    M = A.T @ T @ B + B.T @ T @ A - 2 * (B.T @ T @ B) + F0 - rho * E0
-    prob = cp.Problem(cp.Minimize(rho), [(M + M.T) / 2 << 0])
-    prob.solve(solver=solver)
-    return math.sqrt(max(float(rho.value), 0.0)), time.perf_counter() - t0
-
-
-def networks(args):
-    for key, name in datasets.NETWORKS.items():        # shipped with optlib (or $OPTLIB_DATA/networks)
-        if key != "mnist" or args.mnist:
-            yield name, as_network(str(datasets.network_path(key)))
-    for layers in args.layers:
-        for width in args.widths:
-            yield f"random 2-{width}x{layers}-2", as_network(random_net(width, layers))
-
-
-def main() -> None:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--widths", default="16,32,64")
-    ap.add_argument("--layers", default="2,4")
-    ap.add_argument("--mnist", action="store_true", help="include the 784-50-10 MNIST net (slow)")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--quick", action="store_true", help="a run of about a minute: one 2-16x2-2 net")
-    args = ap.parse_args()
-    if args.quick:                   # the quick settings as defaults: flags given explicitly still win
-        ap.set_defaults(**{"widths": "16", "layers": "2"})
-        args = ap.parse_args()
-    args.widths = [int(w) for w in args.widths.split(",")]
-    args.layers = [int(k) for k in args.layers.split(",")]
-    rows = []
-    print(f"{'network':<28} {'method':<16} {'bound':>10} {'time s':>8}  note", flush=True)
-    for label, net in networks(args):
-        for method in ("naive", "lipsdp-layer", "lipsdp-neuron"):
-            t0 = time.perf_counter()
-            b = lipschitz_bound(net, method=method, lower=(method == "lipsdp-neuron"))
-            dt = time.perf_counter() - t0
-            note = "verified" if b.verified else "NOT verified"
-            if b.lower is not None:
-                note += f", lower {b.lower:.4f}"
-            rows.append({"network": label, "method": method, "bound": b.value, "time": dt,
-                         "verified": b.verified, "lower": b.lower})
-            print(f"{label:<28} {method:<16} {b.value:>10.4f} {dt:>8.2f}  {note}", flush=True)
-        if net.dims[0] == 2 and sum(net.hidden) <= 200:
-            t0 = time.perf_counter()
-            ex = exact_lipschitz_regions(net)
-            dt = time.perf_counter() - t0
-            rows.append({"network": label, "method": "exact", "bound": ex.value, "time": dt,
-                         "regions": ex.n_regions})
-            print(f"{label:<28} {'exact':<16} {ex.value:>10.4f} {dt:>8.2f}  {ex.n_regions} regions", flush=True)
-        try:
-            L, dt = cvxpy_neuron(list(net.weights))
-            rows.append({"network": label, "method": "cvxpy-neuron", "bound": L, "time": dt})
-            print(f"{label:<28} {'cvxpy-neuron':<16} {L:>10.4f} {dt:>8.2f}  as reported (unchecked)", flush=True)
-        except Exception as exc:  # report, keep going
-            print(f"{label:<28} {'cvxpy-neuron':<16} {'-':>10} {'-':>8}  failed: {type(exc).__name__}", flush=True)
-    if args.json:
-        os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
-        with open(args.json, "w") as fh:
-            json.dump({"command": " ".join(sys.argv), "rows": rows}, fh, indent=2)
+    ap.add_argument("--widths", default=None, help="comma-separated widths of random 2-w x k-2 nets")
+    ap.add_argument("--layers", default=None, help="comma-separated hidden-layer counts k (with --widths)")
+    ap.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: the suite's)")
+    ap.add_argument("--methods", default=None, help="comma-separated: naive, lipsdp-neuron, lipsdp-layer, "
+                                                     "lipsdp-neuron-chordal, lipsdp-neuron-fo, ExactLipschitz")
+    ap.add_argument("--backends", default=None, help="comma-separated SDP backends to keep (clarabel, scs)")
+    ap.add_argument("--time-limit", type=float, default=None, help="seconds per run (default: the suite's)")
+    ap.add_argument("--data", default=None, help="a folder laid out like $OPTLIB_DATA (default: shipped data)")
+    add_sweep_args(ap)
+    args = ap.parse_args(argv)
+    if (args.widths is None) != (args.layers is None):
+        ap.error("--widths and --layers go together")
+    return args
+
+
+def _ints(text: str, flag: str) -> list[int]:
+    try:
+        out = [int(v) for v in text.split(",") if v]
+    except ValueError:
+        out = []
+    if not out or min(out) < 1:
+        sys.exit(f"bench_lipschitz.py: {flag} must be comma-separated positive integers, got {text!r}")
+    return out
+
+
+def runs_for(args: argparse.Namespace) -> list[Any]:
+    """The lipschitz suite's runs the flags select (or its quick methods on the --widths x --layers nets)."""
+    methods = None if args.methods is None else {m for m in args.methods.split(",") if m}
+    backends = None if args.backends is None else [b for b in args.backends.split(",") if b]
+    custom = args.widths is not None
+    if custom:
+        args.quick = True                        # the quick set's methods and options, on other nets
+    runs = select(plan("lipschitz", args, data=args.data, time_limit=args.time_limit, seeds=args.seeds,
+                       backends=backends, keep=lambda r: methods is None or r.method in methods),
+                  lambda r: True, f"--methods {args.methods} / --backends {args.backends}")
+    if custom:
+        first = runs[0].instance
+        templates = [r for r in runs if r.instance == first]
+        runs = [dataclasses.replace(t, instance=f"relu-2-{w}x{k}-2", options={**t.options, "net": f"random:2:{w}:{k}:2"})
+                for k in _ints(args.layers, "--layers") for w in _ints(args.widths, "--widths") for t in templates]
+    return runs
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    args = parse(argv)
+    return sweep(runs_for(args), args)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@
 
 Each (width, method, backend) runs in its own process with a wall clock cap of limit + 60 s
 and a 20 GiB address-space cap; one JSON line per run (build/solve time, values).
+
+A study no suite covers (the two chordal forms at widths up to 1000, each run capped in its own
+process); the shared comparison of the LipSDP variants with the exact constant is the `lipschitz`
+suite: `optlib bench lipschitz` or `python examples/bench_lipschitz.py --quick`.
 """
 import argparse
 import json

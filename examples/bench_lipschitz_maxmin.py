@@ -9,6 +9,9 @@ x_{k+1} = (W_{k+1} D) x_k + (W_{k+1} H) relu(R x_k): LipSDP with the slope-restr
 constraint can only bound that rewrite, while `lipsdp-nsr` uses the MaxMin constraint of
 Pauli et al. (ICLR 2024). Both are solved by optlib (Clarabel) and certified; the lower
 bound is the largest input-gradient norm found (`gradient_lower_bound`).
+
+A study no suite covers (MaxMin nets); the shared comparison of the LipSDP variants with the
+exact constant is the `lipschitz` suite: `optlib bench lipschitz` or `python examples/bench_lipschitz.py`.
 """
 from __future__ import annotations
 

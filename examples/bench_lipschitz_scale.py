@@ -12,6 +12,11 @@ N(0, 1/fan_in), seed 0) and, with `--nets shipped`, the two LipSDP networks. Met
 CVXPY, value as the solver reports it, unchecked). Each run is its own process with a wall
 clock cap of limit + 120 s; optlib's runs get `time_limit=limit` and report what they
 reached (a certified bound even when stopped early). One JSON line per run.
+
+A study no suite covers (widths and depths of your choice, CUDA, CVXPY side by side, each run capped
+in its own process); the `lipschitz` suite's paper set runs a fixed part of it (10-64x2-10,
+10-100x3-10, 10-64x8-10 with lipsdp-neuron, -chordal and -fo on CPU) with tidy records:
+`optlib bench lipschitz --suite paper`.
 """
 from __future__ import annotations
 

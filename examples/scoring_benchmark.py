@@ -1,203 +1,129 @@
-"""Benchmark SLIM scoring systems and checklists across MILP backends.
+"""Benchmark SLIM scoring systems and checklists across MILP backends, as the `scoring` suite runs
+them (`optlib bench scoring`), plus the k-fold test error of SLIM on the UCI sets.
 
-For each data set and backend: fit SLIM on all rows with a time limit (objective, bound,
-gap, time, model size, training error) and, with --folds k, the k-fold test error of
-fits with --fold-time-limit each. With --mps, the SLIM authors' MIPLIB instance
-(slim_breastcancer_max_5_features.mps) is solved by the plain backends with the same time
-limit beside our model of the same task, both objectives in the authors' units
-(errors + 0.09 L0 + eps L1). --checklist adds the heart checklist (5 items, max_fnr 0.1).
---methods mip,support runs our model both as one IP and by the support decomposition
-(SLIMClassifier(method="support"): one IP per 5-feature set, pruned by bounds), side by side.
+    python examples/scoring_benchmark.py --quick              # synthetic SLIM instances: support vs IP vs plain IP
+    python examples/scoring_benchmark.py --mps                # the SLIM authors' MIPLIB instance, same units
+    python examples/scoring_benchmark.py --datasets breastcancer,haberman --methods mip,support \
+        --backends highs --time-limit 60 --folds 5 --json bench-out/scoring.jsonl
+    python examples/scoring_benchmark.py --checklist --backends highs,scip,cpsat
 
-    python examples/scoring_benchmark.py --datasets breastcancer --backends highs,scip,cpsat \
-        --time-limit 60 --mps --checklist --methods mip,support --json bench-out/scoring.json
-    python examples/scoring_benchmark.py --quick     # haberman and breastcancer on highs, 10 s each
+The runs are the suite's (problems/scoring/suite.py). Quick set: seeded synthetic data where every
+method proves the optimum; baseline = SLIM-support's optimum. Paper set (the default): the MIPLIB
+instance slim_breastcancer_max_5_features (MIP-plain = the authors' IP on each backend, SLIM-mip,
+SLIM-support; objectives in the authors' units errors + 0.09 L0 + eps L1), SLIM on breastcancer,
+haberman, mammo, heart, spambase, and the heart checklist (5 items, FNR <= 10 %). --mps,
+--checklist and --datasets keep those parts of the paper set (none of them: all of it); --methods
+(mip, support, plain) keeps those SLIM methods (the authors' IP on the MIPLIB instance and the
+checklist stay, as before); --backends, --time-limit as for `optlib bench`;
+--C0 and --max-features change the SLIM runs on the UCI sets.
 
-The data sets and the MIPLIB file ship with optlib (optlib.datasets).
+--folds k (a study no suite covers) adds, per selected data set and backend, the mean k-fold test
+error of SLIM-mip fits with --fold-time-limit each. The data sets and the MIPLIB file ship with
+optlib (optlib.datasets), or come from --data DIR / $OPTLIB_DATA.
+
+--quick is now the suite's quick set (synthetic data), no longer haberman and breastcancer;
+--json writes JSON lines, one tidy record per run (`optlib bench report OUT`).
 """
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import math
 import sys
-import time
 import warnings
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _suite_example import add_sweep_args, fail, plan, select, sweep  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from problems.scoring import (  # noqa: E402
-    Binarizer,
-    ChecklistClassifier,
-    SLIMClassifier,
-    load_dataset,
-    load_table,
-)
-from optlib import datasets  # noqa: E402
-from problems.scoring.reference import mps_bound, mps_objective, mps_point, read_slim_mps  # noqa: E402
-
-MPS = datasets.slim_mps("max_5_features")      # shipped with optlib (gzipped), or $OPTLIB_DATA/mps
+METHODS = {"mip": "SLIM-mip", "support": "SLIM-support", "plain": "MIP-plain"}
 
 
-def _num(v):
-    return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v)
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", default=None, help="comma-separated UCI sets (paper set): breastcancer, "
+                                                      "haberman, mammo, heart, spambase")
+    ap.add_argument("--mps", action="store_true", help="the SLIM authors' MIPLIB instance (paper set)")
+    ap.add_argument("--checklist", action="store_true", help="the heart checklist (paper set)")
+    ap.add_argument("--methods", default=None, help="comma-separated SLIM methods: mip, support, plain")
+    ap.add_argument("--backends", default=None, help="comma-separated backends (default: the suite's)")
+    ap.add_argument("--time-limit", type=float, default=None, help="seconds per run (default: the suite's, 60)")
+    ap.add_argument("--C0", type=float, default=None, help="SLIM's L0 penalty on the UCI sets (suite: 0.01)")
+    ap.add_argument("--max-features", type=int, default=None, help="SLIM's feature budget on the UCI sets (suite: 5)")
+    ap.add_argument("--folds", type=int, default=0, help="k-fold test error of SLIM on each selected data set")
+    ap.add_argument("--fold-time-limit", type=float, default=10.0)
+    ap.add_argument("--data", default=None, help="a folder laid out like $OPTLIB_DATA (default: shipped data)")
+    add_sweep_args(ap)
+    args = ap.parse_args(argv)
+    if args.methods is not None:
+        bad = [m for m in args.methods.split(",") if m and m not in METHODS]
+        if bad:
+            ap.error(f"--methods: unknown {', '.join(bad)}; choose from {', '.join(METHODS)}")
+    if args.quick and (args.mps or args.checklist or args.datasets):
+        ap.error("--mps, --checklist and --datasets select parts of the paper set, not of --quick")
+    if args.folds < 0 or args.folds == 1:
+        ap.error("--folds must be 0 (none) or at least 2")
+    return args
 
 
-def _kfold(n: int, k: int, seed: int = 0) -> list[np.ndarray]:
-    return np.array_split(np.random.default_rng(seed).permutation(n), k)
+def runs_for(args: argparse.Namespace) -> list[Any]:
+    """The scoring suite's runs that the flags select, with --C0 / --max-features applied."""
+    backends = None if args.backends is None else [b for b in args.backends.split(",") if b]
+    runs = plan("scoring", args, data=args.data, time_limit=args.time_limit, backends=backends)
+    if args.methods is not None:
+        keep = {METHODS[m] for m in args.methods.split(",") if m}
+        runs = select(runs, lambda r: r.method in keep or r.method == "Checklist"
+                      or (r.method == "MIP-plain" and "mps" in r.options), f"--methods {args.methods}")
+    if not args.quick and (args.mps or args.checklist or args.datasets is not None):
+        sets = {f"slim-{d}" for d in (args.datasets or "").split(",") if d}
+        wanted = (lambda r: (args.mps and "mps" in r.options) or (args.checklist and r.method == "Checklist")
+                  or r.instance in sets)
+        runs = select(runs, wanted, "--mps / --checklist / --datasets")
+    changes = {k: v for k, v in (("C0", args.C0), ("max_features", args.max_features)) if v is not None}
+    if changes:
+        runs = [dataclasses.replace(r, options={**r.options, **changes})
+                if r.instance.startswith("slim-") else r for r in runs]
+    return runs
 
 
-def _task(base: str, method: str) -> str:
-    return base if method == "mip" else f"{base} [{method}]"
+def fold_errors(runs: list[Any], args: argparse.Namespace) -> None:
+    """Mean (sd) k-fold test error of SLIM-mip per UCI set and backend of `runs`."""
+    import numpy as np
 
+    from problems.scoring import SLIMClassifier, load_dataset
+    from problems._suite_common import locate
 
-def slim_row(name: str, backend: str, args, method: str = "mip") -> dict:
-    X, y, names = load_dataset(name)
-    kw = dict(C0=args.C0, coef_bounds=(-10, 10), max_features=args.max_features, backend=backend,
-              feature_names=names, method=method)
-    task = _task(f"slim:{name}", method)
-    t0 = time.perf_counter()
-    try:
-        clf = SLIMClassifier(time_limit=args.time_limit, **kw).fit(X, y)
-    except ValueError as exc:     # e.g. CP-SAT cannot scale a row to integers; too many supports
-        return {"task": task, "backend": backend, "status": "not applicable", "note": str(exc)[:160]}
-    wall = time.perf_counter() - t0
-    r = clf.result_
-    row = {"task": task, "backend": backend, "status": r.status.name,
-           "objective": _num(r.objective), "bound": _num(r.bound), "gap": _num(r.gap), "time": wall,
-           "size": int(np.count_nonzero(clf.coef_)) if hasattr(clf, "coef_") else None,
-           "train_error": 1 - clf.score(X, y) if hasattr(clf, "coef_") else None}
-    if clf.supports_ is not None:
-        row["supports"] = clf.supports_.counts()
-    if args.folds:
+    pairs = sorted({(r.options["source"], r.backend) for r in runs if r.instance.startswith("slim-")})
+    if not pairs:
+        return
+    print(f"\n{args.folds}-fold test error of SLIM-mip ({args.fold_time_limit:g} s per fit)")
+    for source, backend in pairs:
+        o = next(r.options for r in runs if r.options.get("source") == source)
+        X, y, names = load_dataset(str(locate(f"scoring/{source}.csv", args.data)))
+        folds = np.array_split(np.random.default_rng(0).permutation(len(y)), args.folds)
         errs = []
-        for test in _kfold(len(y), args.folds):
+        for test in folds:
             train = np.setdiff1d(np.arange(len(y)), test)
+            clf = SLIMClassifier(C0=float(o["C0"]), coef_bounds=tuple(o["coef_bounds"]),
+                                 max_features=int(o["max_features"]), backend=backend or "highs", method="mip",
+                                 time_limit=args.fold_time_limit)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                f = SLIMClassifier(time_limit=args.fold_time_limit, **kw).fit(X[train], y[train])
-            errs.append(1 - f.score(X[test], y[test]) if hasattr(f, "coef_") else math.nan)
-        row["test_error"] = float(np.mean(errs))
-        row["test_error_std"] = float(np.std(errs))
-    return row
+                clf.fit(X[train], y[train])
+            errs.append(1 - clf.score(X[test], y[test]) if hasattr(clf, "coef_") else math.nan)
+        print(f"slim:{source} on {backend}: test error {np.mean(errs):.2%} (sd {np.std(errs):.2%})", flush=True)
 
 
-def mps_rows(backends: list[str], args) -> list[dict]:
-    """The authors' instance on plain backends, and our model of the same task, same units."""
-    X, y, names = load_dataset("breastcancer")
-    inst = read_slim_mps(str(MPS))
-    rows = []
-    for be in backends:
-        try:
-            r = inst.model.solve(backend=be, time_limit=args.time_limit)
-        except ValueError as exc:
-            rows.append({"task": "mps:max_5_features (plain)", "backend": be, "status": "not applicable",
-                         "note": str(exc)[:160]})
-            continue
-        rows.append({"task": "mps:max_5_features (plain)", "backend": be, "status": r.status.name,
-                     "objective": _num(r.objective), "bound": _num(r.bound), "gap": _num(r.gap),
-                     "time": r.timings.total})
-    for method, be in ((m, b) for m in args.methods for b in backends):
-        task = _task("mps:max_5_features (ours)", method)
-        clf = SLIMClassifier(C0=inst.c0 / len(y), coef_bounds=(-10, 10), intercept_bounds=(-100, 100),
-                             max_features=5, margin=1e-3, backend=be, time_limit=args.time_limit,
-                             feature_names=names, method=method)
-        t0 = time.perf_counter()
-        try:
-            clf.fit(X, y)
-        except ValueError as exc:
-            rows.append({"task": task, "backend": be, "status": "not applicable", "note": str(exc)[:160]})
-            continue
-        r, p = clf.result_, clf.problem_
-        row = {"task": task, "backend": be, "status": r.status.name,
-               "time": time.perf_counter() - t0, "cuts": len(clf.cuts_) if clf.cuts_ is not None else 0}
-        if clf.supports_ is not None:
-            row["supports"] = clf.supports_.counts()
-        if hasattr(clf, "coef_"):
-            # the authors' objective at our point; our bound minus the largest value our
-            # tie-break terms can take, rounded up to the grid of errors + 0.09 L0 values
-            # (SLIMProblem.main_bound), bounds min(errors + 0.09 L0), hence their optimum;
-            # a proved optimum of ours is theirs (reference.mps_bound says when)
-            obj = mps_objective(inst, mps_point(inst, clf.coef_, clf.intercept_, X, y))
-            bound = mps_bound(inst, p, r, obj)
-            row.update(objective=obj, bound=_num(bound), gap=_num(abs(obj - bound) / max(abs(obj), 1e-10)),
-                       our_objective=_num(r.objective), our_gap=_num(r.gap))
-        rows.append(row)
-    return rows
-
-
-def checklist_rows(backends: list[str], args) -> list[dict]:
-    table = load_table("heart_raw")
-    y = table.pop("target")
-    rows = []
-    for be in backends:
-        clf = ChecklistClassifier(max_items=5, max_fnr=0.1, binarizer=Binarizer(), backend=be,
-                                  time_limit=args.time_limit)
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf.fit(table, y)
-        r = clf.result_
-        rows.append({"task": "checklist:heart (5 items, fnr<=0.1)", "backend": be, "status": r.status.name,
-                     "objective": _num(r.objective), "bound": _num(r.bound), "gap": _num(r.gap),
-                     "time": time.perf_counter() - t0, "size": len(getattr(clf, "items_", [])),
-                     "cuts": len(clf.cuts_) if clf.cuts_ is not None else 0,
-                     "train_error": 1 - clf.score(table, y) if hasattr(clf, "M_") else None})
-    return rows
-
-
-def show(rows: list[dict]) -> None:
-    cols = ["task", "backend", "status", "objective", "bound", "gap", "time", "size", "train_error",
-            "test_error"]
-    print(" | ".join(cols))
-    for r in rows:
-        out = []
-        for c in cols:
-            v = r.get(c)
-            if isinstance(v, float):
-                v = f"{v:.2%}" if c in ("gap", "train_error", "test_error") else f"{v:.5g}"
-            out.append("-" if v is None else str(v))
-        print(" | ".join(out) + (f"  ({r['note']})" if "note" in r else ""), flush=True)
-
-
-def main(argv=None) -> list[dict]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default="breastcancer,haberman,mammo,heart,spambase")
-    ap.add_argument("--backends", default="highs,scip,cpsat")
-    ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--folds", type=int, default=0)
-    ap.add_argument("--fold-time-limit", type=float, default=10.0)
-    ap.add_argument("--C0", type=float, default=0.01)
-    ap.add_argument("--max-features", type=int, default=5)
-    ap.add_argument("--mps", action="store_true")
-    ap.add_argument("--checklist", action="store_true")
-    ap.add_argument("--methods", default="mip", help="our SLIM fits, comma-separated: mip, support, auto")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--quick", action="store_true", help="haberman,breastcancer on highs with 10 s limits")
-    args = ap.parse_args(argv)
-    if args.quick:
-        args.datasets, args.backends, args.time_limit = "haberman,breastcancer", "highs", 10.0
-    backends = [b for b in args.backends.split(",") if b]
-    args.methods = [m for m in args.methods.split(",") if m]
-    rows: list[dict] = []
-    if args.mps:
-        rows += mps_rows(backends, args)
-        show(rows[-(1 + len(args.methods)) * len(backends):])
-    for name in [d for d in args.datasets.split(",") if d]:
-        for method in args.methods:
-            for be in backends:
-                rows.append(slim_row(name, be, args, method))
-                show(rows[-1:])
-    if args.checklist:
-        rows += checklist_rows(backends, args)
-        show(rows[-len(backends):])
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(rows, indent=1))
-    return rows
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    args = parse(argv)
+    runs = runs_for(args)
+    if args.folds and not any(r.instance.startswith("slim-") for r in runs):
+        fail("--folds needs SLIM runs on a UCI set (--datasets, paper set)")
+    records = sweep(runs, args)
+    if args.folds:
+        fold_errors(runs, args)
+    return records
 
 
 if __name__ == "__main__":

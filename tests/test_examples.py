@@ -86,3 +86,65 @@ def test_logic_example_same_optimum_natively_and_bridged():
         assert len(lines) == 2
         assert all("status OPTIMAL" in ln and "NOT verified" not in ln for ln in lines)
         assert len({ln.split("objective")[1].split(",")[0] for ln in lines}) == 1, lines
+
+
+# -- the *_benchmark examples: thin calls to the method suites (optlib.suites), one record per run --
+def records(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_bench_lipschitz_quick_is_the_suite(tmp_path):
+    """Every certified bound lies above the exact constant (region enumeration), naive above LipSDP."""
+    js = tmp_path / "l.jsonl"
+    out = run("bench_lipschitz.py", "--quick", "--seeds", "1", "--methods", "ExactLipschitz,naive,lipsdp-neuron",
+              "--backends", "clarabel", "--json", str(js), "--no-progress")
+    recs = records(js)
+    assert {r["suite"] for r in recs} == {"lipschitz"} and len(recs) == 6
+    exact = {r["instance"]: r for r in recs if r["method"] == "ExactLipschitz"}
+    assert set(exact) == {"relu-2-8x2-2", "relu-2-10x3-2"}
+    for r in recs:
+        e = exact[r["instance"]]
+        assert e["status"] == "OPTIMAL" and r["baseline"] == e["objective"] and r["verified"]
+        assert r["objective"] >= e["objective"] * (1 - 1e-7), r
+    by = {(r["instance"], r["method"]): r["objective"] for r in recs}
+    for inst in exact:
+        assert by[(inst, "lipsdp-neuron")] <= by[(inst, "naive")] * (1 + 1e-9)
+    import re
+
+    assert re.search(r"^lipschitz\s+lipsdp-neuron\s+clarabel\s+2\s+", out, re.M)   # the summary of optlib bench report
+
+
+def test_clustering_benchmark_quick_is_the_suite(tmp_path):
+    """No partition has inertia below the exact K-means optimum; SDPKMeans's bound is below it."""
+    js = tmp_path / "c.jsonl"
+    out = run("clustering_benchmark.py", "--quick", "--settings", "common-K2", "--json", str(js), "--no-progress")
+    recs = records(js)
+    assert {r["instance"] for r in recs} == {"common-K2-d2-sep3-n30"} and {r["seed"] for r in recs} == {0, 1}
+    assert {"ExactKMeans", "SDPKMeans", "ILASDP", "KMeans", "EM"} <= {r["method"] for r in recs}
+    exact = {r["seed"]: r for r in recs if r["method"] == "ExactKMeans"}
+    for r in recs:
+        opt = exact[r["seed"]]
+        assert opt["status"] == "OPTIMAL" and r["baseline"] == opt["objective"]
+        assert r["objective"] >= opt["objective"] * (1 - 1e-9), r
+        if r["method"] == "SDPKMeans":
+            assert r["bound"] <= opt["objective"] * (1 + 1e-6), r
+    assert "| common-K2-d2-sep3-n30 | SDPKMeans (scs) | 2 |" in out      # the error table
+
+
+@pytest.mark.slow
+def test_robust_benchmark_quick_is_the_suite(tmp_path):
+    """CCG proves the robust optimum; Neur2RO's first stage, exactly evaluated, cannot beat it."""
+    pytest.importorskip("torch", reason="Neur2RO's model needs torch: pip install torch==2.13.0")
+    js = tmp_path / "r.jsonl"
+    out = run("robust_benchmark.py", "--quick", "--json", str(js), "--no-progress")
+    recs = records(js)
+    ccg = {(r["instance"], r["seed"]): r for r in recs if r["method"] == "CCG"}
+    n2ro = [r for r in recs if r["method"] == "Neur2RO"]
+    assert len(ccg) == 3 and len(n2ro) == 3
+    for r in n2ro:
+        c = ccg[(r["instance"], r["seed"])]
+        assert c["status"] == "OPTIMAL" and c["verified"] and c["baseline"] == c["objective"]
+        assert r["baseline"] == c["objective"] and r["objective"] <= c["objective"] * (1 + 1e-9), (r, c)
+    assert "| 10 | 2 |" in out and "| 12 | 1 |" in out

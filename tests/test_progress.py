@@ -41,3 +41,27 @@ def test_slim_fit_progress_is_opt_in(capsys):
     assert np.array_equal(quiet.coef_, loud.coef_)
     with pytest.raises(ValueError, match="progress must be"):
         SLIMClassifier().fit(X, y, progress="loud")
+
+
+def test_lipschitz_bound_progress_is_opt_in(capsys):
+    from problems.lipschitz import lipschitz_bound
+
+    rng = np.random.default_rng(0)
+    W = [rng.standard_normal((6, 2)), rng.standard_normal((6, 6)), rng.standard_normal((2, 6))]
+    quiet = lipschitz_bound(W, method="lipsdp-neuron", backend="clarabel", lower=False)
+    assert capsys.readouterr().err == ""
+    loud = lipschitz_bound(W, method="lipsdp-neuron", backend="clarabel", lower=False, progress=True)
+    err = capsys.readouterr().err.splitlines()
+    assert [ln.split(": ", 1)[1].split(" ")[0] for ln in err] == ["method", "solve", "solve", "certificate:"]
+    assert all(ln.startswith("lipschitz_bound (") for ln in err)
+    assert "method lipsdp-neuron, norm l2, network 2-6-6-2" in err[0]
+    assert "solve started: lipsdp-neuron on backend clarabel" in err[1]
+    assert f"upper bound {loud.value:.6g}" in err[2] and "certificate: verified" in err[3]
+    assert loud.value == quiet.value and loud.verified
+    got: list = []                                              # a callable gets the lines; auto says why
+    auto = lipschitz_bound(W, progress=got.append)
+    assert capsys.readouterr().err == ""
+    assert got[0].startswith("lipschitz_bound (") and f"method {auto.method} (auto: " in got[0]
+    assert any("gradient lower bound" in ln for ln in got) and "certificate: verified" in got[-1]
+    with pytest.raises(ValueError, match="progress must be"):
+        lipschitz_bound(W, progress="loud")

@@ -264,9 +264,11 @@ def test_import_without_torch():
 def test_benchmark_script_runs_small(tmp_path):
     script = Path(__file__).resolve().parents[1] / "examples" / "robust_benchmark.py"
     out = subprocess.run([sys.executable, str(script), "--skip-n2ro", "--sizes", "20", "--per-size", "1",
-                          "--ccg-sizes", "20", "--ccg-time-limit", "2", "--json", str(tmp_path / "b.json")],
+                          "--ccg-sizes", "20", "--ccg-time-limit", "2", "--json", str(tmp_path / "b.jsonl")],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "RKP_ASC_n20" in out.stdout and "| 20 | 1 |" in out.stdout
-    rows = __import__("json").loads((tmp_path / "b.json").read_text())["rows"]
-    assert rows[0]["ccg_value"] <= rows[0]["best_known"] * (1 + 1e-6) <= rows[0]["ccg_bound"] * (1 + 2e-6)
+    lines = (tmp_path / "b.jsonl").read_text().splitlines()          # one record per run (the robust suite's)
+    rows = [__import__("json").loads(line) for line in lines]
+    assert len(rows) == 1 and rows[0]["method"] == "CCG" and rows[0]["options"]["time_limit"] == 2.0
+    assert rows[0]["objective"] <= rows[0]["baseline"] * (1 + 1e-6) <= rows[0]["bound"] * (1 + 2e-6)

@@ -32,9 +32,39 @@ def test_checklist_example_prints_a_checklist():
     assert "items hold" in out and "FNR" in out
 
 
+def records(path) -> list:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_benchmark_quick_is_the_suite(tmp_path):
+    """--quick: the scoring suite's synthetic instances; every method proves the same optimum."""
+    js = tmp_path / "q.jsonl"
+    out = run("scoring_benchmark.py", "--quick", "--backends", "highs", "--json", str(js), "--no-progress")
+    recs = records(js)
+    assert len(recs) == 12 and {r["suite"] for r in recs} == {"scoring"}
+    assert sorted({r["method"] for r in recs}) == ["MIP-plain", "SLIM-mip", "SLIM-support"]
+    for r in recs:
+        assert r["status"] == "OPTIMAL" and r["verified"], r
+        assert r["baseline"] is not None and abs(r["objective"] - r["baseline"]) <= 1e-6 * max(1, abs(r["baseline"]))
+    assert "scoring  SLIM-support  highs       4       4" in out       # the summary: 4 runs, 4 solved
+
+
 @needs_data
 def test_benchmark_script_runs_small(tmp_path):
-    js = tmp_path / "b.json"
+    """A UCI set of the paper set with a short limit: the support decomposition proves the optimum,
+    the one-IP fit can only be above it (its bound below), and --folds adds the test error."""
+    js = tmp_path / "b.jsonl"
     out = run("scoring_benchmark.py", "--datasets", "haberman", "--backends", "highs", "--time-limit", "2",
-              "--folds", "2", "--fold-time-limit", "1", "--json", str(js))
-    assert "slim:haberman" in out and js.exists()
+              "--folds", "2", "--fold-time-limit", "1", "--json", str(js), "--no-progress")
+    recs = {r["method"]: r for r in records(js)}
+    assert set(recs) == {"SLIM-mip", "SLIM-support"}
+    opt = recs["SLIM-support"]
+    assert opt["status"] == "OPTIMAL" and opt["verified"] and opt["instance"] == "slim-haberman"
+    mip = recs["SLIM-mip"]
+    assert mip["options"]["time_limit"] == 2.0
+    assert mip["objective"] >= opt["objective"] - 1e-6 and mip["bound"] <= opt["objective"] + 1e-6
+    assert "slim-haberman  SLIM-support" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("slim:haberman on highs: test error"))
+    assert 0 <= float(line.split("test error")[1].split("%")[0]) <= 100

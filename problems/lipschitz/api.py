@@ -27,7 +27,9 @@ and the gap is within 1e-6, `results` the optlib Results. The contract shared wi
 method: `backend=`, `time_limit=` (one optlib.Deadline for the whole call: the solves, the
 certificate and the gradient lower bound, which is cut short or skipped once the time is
 spent) and `options=` (backend options for Model.solve; `solve_options=` and loose backend
-keywords are deprecated aliases).
+keywords are deprecated aliases). `progress=True` (or 'bar', or a callable taking each line;
+optlib.progress) reports the method chosen, the solve's start and end, the lower bound and the
+certificate; silent by default.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ import time
 from typing import Any
 
 from optlib import Deadline
+from optlib.progress import ProgressArg, Reporter, check_progress
 
 from .auto import choose_method
 from .bound import LipschitzBound
@@ -77,7 +80,7 @@ def _lower(net: Network, norm: str, options: dict, deadline: Deadline) -> float 
 def lipschitz_bound(net: Any, method: str = "auto", norm: str = "l2", backend: str = "auto",
                     split: int | None = None, activation: Any = "relu", lower: bool = True,
                     time_limit: float | Deadline | None = None, options: dict | None = None,
-                    **method_options: Any) -> LipschitzBound:
+                    progress: ProgressArg = False, **method_options: Any) -> LipschitzBound:
     """A certified upper bound on the Lipschitz constant of `net` (with a lower bound).
 
     `net`: a Network, a list of weight matrices (W_k: n_{k+1} x n_k) with `activation` (a
@@ -93,8 +96,12 @@ def lipschitz_bound(net: Any, method: str = "auto", norm: str = "l2", backend: s
     lipsdp-neuron-chordal), compress, normalize, dense_limit, repair (see `lipsdp.lipsdp_single`),
     device, max_iter, lr, tol, patience, dtype (lipsdp-neuron-fo, see `firstorder.lipsdp_first_order`),
     output (lipsdp-nsr), lower_options (dict for `gradient_lower_bound`).
+    `progress` (False by default; True / 'lines', 'bar' or a callable, see optlib.progress): one
+    line each for the method chosen, the solve started and finished, the lower bound and the
+    certificate.
     """
     t0 = time.perf_counter()
+    progress = check_progress(progress)          # ValueError naming `progress`
     deadline = Deadline.of(time_limit)           # validates time_limit (ValueError naming it)
     if not isinstance(method, str) or method.strip().lower() not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -120,14 +127,27 @@ def lipschitz_bound(net: Any, method: str = "auto", norm: str = "l2", backend: s
         net = as_network(net, activation)
         if method == "auto":
             method, reason = choose_method(net, norm, split, backend)
-    result = _dispatch(net, method, norm, backend, split, deadline, options, legacy, method_options,
-                       lower, lower_options, t0)
+    with Reporter(progress, "lipschitz_bound") as report:
+        if report.enabled:
+            dims = getattr(net, "dims", None)
+            report(f"method {method}" + (f" (auto: {reason})" if reason else "") + f", norm {norm}"
+                   + (f", network {'-'.join(map(str, dims))}" if dims else ""))
+            report(f"solve started: {method} on backend {backend}"
+                   + (f", time limit {deadline.remaining():.1f} s" if deadline.limited else ""))
+        result = _dispatch(net, method, norm, backend, split, deadline, options, legacy, method_options,
+                           lower, lower_options, t0, report)
+        if report.enabled:
+            cert = result.certificate
+            report(f"certificate: {'verified' if result.verified else 'NOT verified'}"
+                   + (f" ({cert.message})" if cert is not None and cert.message else "")
+                   + f"; upper bound {result.value:.6g}, status {getattr(result.status, 'name', result.status)}, "
+                   f"{result.time:.2f} s in all")
     return dataclasses.replace(result, reason=reason) if reason else result
 
 
 def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None, deadline: Deadline,
               options: dict | None, legacy: Any, method_options: dict, lower: bool, lower_options: dict,
-              t0: float) -> LipschitzBound:
+              t0: float, report: Reporter | None = None) -> LipschitzBound:
     """Run one named method (validated arguments) and finish its answer."""
     if method in ECLIPSE_METHODS:
         from .eclipse import eclipse_bound
@@ -149,7 +169,7 @@ def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None,
         solve_opts = _merge_options(options, legacy, None)
         result = eclipse_bound(net, method, backend=backend, time_limit=deadline, options=solve_opts,
                                **method_options)
-        return _finish(result, net, norm, lower, lower_options, t0, deadline)
+        return _finish(result, net, norm, lower, lower_options, t0, deadline, report)
 
     if method in LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS:
         if norm != "l2":
@@ -174,7 +194,7 @@ def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None,
                 raise ValueError(f"options apply to Model.solve; {method} runs its own solver and takes "
                                  f"{', '.join(_FIRST_ORDER_OPTIONS)} as keywords")
             result = lipsdp_first_order(net, time_limit=deadline, **method_options)
-            return _finish(result, net, norm, lower, lower_options, t0, deadline)
+            return _finish(result, net, norm, lower, lower_options, t0, deadline, report)
         lip_opts = {k: method_options.pop(k) for k in _LIPSDP_OPTIONS if k in method_options}
         if method != "lipsdp-network-rand" and "n_pairs" in lip_opts:
             raise ValueError("n_pairs applies to method='lipsdp-network-rand' only")
@@ -206,13 +226,16 @@ def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None,
         result = LipschitzBound(value=value, method="naive", norm=norm, naive=value,
                                 path="product of layer operator norms x largest activation slopes")
 
-    return _finish(result, net, norm, lower, lower_options, t0, deadline)
+    return _finish(result, net, norm, lower, lower_options, t0, deadline, report)
 
 
 def _finish(result: LipschitzBound, net: Any, norm: str, lower: bool, lower_options: dict,
-            t0: float, deadline: Deadline) -> LipschitzBound:
+            t0: float, deadline: Deadline, report: Reporter | None = None) -> LipschitzBound:
     """Attach the naive bound and the gradient lower bound (cut short by the deadline, skipped
-    once it has passed), and the total time."""
+    once it has passed), and the total time; `report` gets the 'solve finished' and lower-bound lines."""
+    if report is not None and report.enabled:
+        report(f"solve finished: {result.method} upper bound {result.value:.6g}, dual bound {result.bound:.6g}, "
+               f"limit {result.limit_reached or 'none'}, {time.perf_counter() - t0:.2f} s")
     naive = result.naive
     if naive is None and isinstance(net, Network) and not (
             norm == "linf" and any(a.name == "householder" for a in net.activations)):
@@ -229,6 +252,8 @@ def _finish(result: LipschitzBound, net: Any, norm: str, lower: bool, lower_opti
             t1 = time.perf_counter()
             low = _lower(net, norm, lower_options, deadline)
             stages["lower"] = time.perf_counter() - t1
+            if report is not None and report.enabled and low is not None:
+                report(f"gradient lower bound {low:.6g} ({stages['lower']:.2f} s)")
             if deadline.expired():
                 limit = limit or "time_limit"
     return dataclasses.replace(result, lower=low, naive=naive, time=time.perf_counter() - t0,
