@@ -36,14 +36,17 @@ def standard_form_from_rows(*, cost: np.ndarray, A: sp.spmatrix, row_lower: np.n
     rows, side = rows[order], side[order]
     sign = np.where(side, -1.0, 1.0)
 
-    A_std = sp.vstack([A[eq], sp.diags(sign) @ A[rows]]).tocsc()
+    # the equalities, then the nonneg rows (>= sides negated): one row selection of A
+    A_std = A[np.concatenate([eq, rows])]
+    if side.any():
+        row_sign = np.concatenate([np.ones(eq.size), sign])
+        A_std.data *= np.repeat(row_sign, np.diff(A_std.indptr))
+    A_std = A_std.tocsc()
     b = np.concatenate([hi[eq], np.where(side, -lo[rows], hi[rows])])
-    blocks = [RowBlock(name=row_names[i], cone="zero", start=k, size=1, shape=(1,), dim=1)
-              for k, i in enumerate(eq.tolist())]
-    for k, (i, neg) in enumerate(zip(rows.tolist(), side.tolist()), start=eq.size):
-        row = row_names[i] + (":lo" if neg and ranged[i] else "")
-        blocks.append(RowBlock(name=row, cone="nonneg", start=k, size=1, shape=(1,), dim=1,
-                               negated=neg))
+    names = [row_names[i] for i in eq.tolist()]
+    names += [row_names[i] + ":lo" if neg and two else row_names[i]
+              for i, neg, two in zip(rows.tolist(), side.tolist(), ranged[rows].tolist())]
+    blocks = _row_blocks(names, eq.size, side)
     return StandardForm(
         c=sense * np.asarray(cost, dtype=float),
         A=A_std,
@@ -60,3 +63,21 @@ def standard_form_from_rows(*, cost: np.ndarray, A: sp.spmatrix, row_lower: np.n
         # the file's order: row i of the file (its <= side before its >= side)
         row_order=np.argsort(np.concatenate([2 * eq, 2 * rows + side]), kind="stable"),
     )
+
+
+def _row_blocks(names: list[str], zero: int, negated: np.ndarray) -> list[RowBlock]:
+    """One single-row RowBlock per name: the first `zero` in the zero cone, the rest nonneg
+    (negated where `negated` says). The instances are filled in directly: a frozen
+    dataclass's __init__ sets each field through object.__setattr__, and a file with many
+    rows spends most of this function there (RowBlock has no __post_init__ or __slots__;
+    tests/test_io_strict.py compares the result with RowBlock(...))."""
+    new = object.__new__
+    flags = [False] * zero + negated.tolist()
+    cones = ["zero"] * zero + ["nonneg"] * (len(names) - zero)
+    blocks = []
+    for k, (name, cone, neg) in enumerate(zip(names, cones, flags)):
+        block = new(RowBlock)
+        block.__dict__.update(name=name, cone=cone, start=k, size=1, shape=(1,), dim=1,
+                              negated=neg)
+        blocks.append(block)
+    return blocks

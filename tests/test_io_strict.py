@@ -418,3 +418,194 @@ def test_error_messages_name_the_file_first():
     error = ModelFileError("x.mps", "what", 3, 2)
     assert re.fullmatch(r'"x\.mps", line 3, field 2: what', str(error))
     assert str(ModelFileError("x.mps", "what")) == '"x.mps": what'
+
+
+# -- (f) the bulk reader (optlib.mps_bulk) reads what the line reader reads, to the same form ----
+def _exactly_same(new, old) -> None:
+    """assert_same_form, and the matrix stored the same way (HiGHS gets the same arrays)."""
+    assert_same_form(new, old)
+    for attr in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(new.A, attr), getattr(old.A, attr))
+    np.testing.assert_array_equal(new.row_order, old.row_order)
+
+
+def _both_readers(path):
+    """(the bulk reader's form or its exception, the line reader's form or its exception)."""
+    from optlib import mps
+
+    text = mps.read_text(path)
+    out = []
+    for read in (lambda: mps._read_bulk(path, text),
+                 lambda: mps._read_lines(path, text.splitlines(), False)):
+        try:
+            out.append(read())
+        except Exception as exc:  # noqa: BLE001 (compared below)
+            out.append(exc)
+    return out
+
+
+@pytest.mark.parametrize("path", shared_mps_files())
+def test_bulk_reader_takes_the_shipped_files_and_agrees(path):
+    from optlib.mps_bulk import Unreadable
+
+    bulk, lines = _both_readers(path)
+    if datasets.plain_name(path) == "dD2e.mps":  # Fortran 'D' exponents: left to the line reader
+        assert isinstance(bulk, Unreadable)
+        return
+    assert not isinstance(bulk, Exception), f"the bulk reader handed {path.name} back: {bulk!r}"
+    _exactly_same(bulk, lines)
+
+
+BULK_CONVENTIONS = (CONVENTIONS.replace("2.0D0", "2.0")
+                    .replace(" UP           w", " UP BND       w")
+                    .replace("1e30\n    eqz       1.0\n", "1e30\n    RHS       eqz       1.0\n"))
+
+
+@pytest.mark.parametrize("variant", ["plain", "crlf", "tabs", "comments", "objsense-section",
+                                     "two-marker-blocks", "no-rhs-no-bounds"])
+def test_bulk_reader_agrees_with_the_line_reader(tmp_path, variant):
+    from optlib.mps_bulk import Unreadable
+
+    text = BULK_CONVENTIONS
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif variant == "tabs":
+        text = text.replace("    x         obj       1.0          eqp       1.0",
+                            "\tx\tobj\t1.0\teqp 1.0\t")
+    elif variant == "comments":
+        text = text.replace("COLUMNS\n", "COLUMNS\n* a comment\n\n   \n").replace(
+            "RANGES\n", "* another\nRANGES\n")
+    elif variant == "objsense-section":
+        text = text.replace("OBJSENSE\n    MAX\n", "OBJSENSE\n\n    MIN\n")
+    elif variant == "two-marker-blocks":
+        text = text.replace("    y         lim       2.5",
+                            "    M2        'MARKER'                 'INTORG'\n"
+                            "    y         lim       2.5").replace(
+            "    z         need", "    M3        'MARKER'                 'INTEND'\n    z         need")
+    elif variant == "no-rhs-no-bounds":
+        text = text[:text.index("RHS\n")] + "ENDATA\n"
+    path = tmp_path / "model.mps"
+    path.write_bytes(text.encode())
+    bulk, lines = _both_readers(path)
+    assert not isinstance(bulk, Unreadable), f"handed back: {bulk!r}"
+    _exactly_same(bulk, lines)
+    _exactly_same(read_standard_form(path), lines)
+
+
+@pytest.mark.parametrize("old,new", [
+    ("    x         c2        1.0", "    x         c2        1.0D0"),          # Fortran exponent
+    ("    RHS       c1        4.0          c2        1.0", "    c1  4.0  c2  1.0"),  # no set name
+    (" UP BND       x         3.0", " UP x  3.0"),                             # no set name
+    ("    x         c2        1.0", "    x         c2        1.0\x0c"),       # form feed
+    ("    y         obj", "    y\u00e9        obj"),                          # non-ASCII name
+])
+def test_what_the_bulk_reader_hands_back_is_read_line_by_line(tmp_path, old, new):
+    from optlib.mps_bulk import Unreadable
+
+    path = tmp_path / "model.mps"
+    path.write_bytes(BASE.replace(old, new, 1).encode())
+    bulk, lines = _both_readers(path)
+    assert isinstance(bulk, Unreadable)
+    assert not isinstance(lines, Exception), lines
+    _exactly_same(read_standard_form(path), lines)
+
+
+@pytest.mark.parametrize("old,new,expected", [pytest.param(*r[1:], id=r[0]) for r in REFUSALS])
+def test_the_bulk_reader_never_reads_a_refused_file(tmp_path, old, new, expected):
+    from optlib.mps import ModelFileError
+    from optlib.mps_bulk import Unreadable
+
+    path = tmp_path / "model.mps"
+    path.write_text(BASE.replace(old, new, 1))
+    bulk, lines = _both_readers(path)
+    assert isinstance(bulk, (Unreadable, ModelFileError)), bulk
+    assert isinstance(lines, Exception)  # (a wrong field count: free format's retry signal)
+
+
+def test_bulk_reader_on_random_edits_never_disagrees(tmp_path):
+    """400 files, each BASE or BULK_CONVENTIONS with 1-3 random edits (a field replaced, a line
+    copied, dropped, moved or lengthened): whatever the bulk reader reads, the line reader reads
+    to the same form (and most edits it hands back)."""
+    import random
+
+    from optlib.mps import ModelFileError
+    from optlib.mps_bulk import Unreadable
+
+    words = ["1.0", "-1", "0", "1e30", "-1e30", "inf", "nan", "abc", "1_0", "1d3", "'MARKER'",
+             "'INTORG'", "'INTEND'", "N", "L", "G", "E", "UP", "LO", "FX", "FR", "MI", "PL", "BV",
+             "LI", "UI", "RHS", "RNG", "BND", "x", "y", "k", "c1", "obj", "spare", "1e-12", "*"]
+    rng = random.Random(7)
+    path = tmp_path / "model.mps"
+    read = 0
+    for _ in range(400):
+        lines = rng.choice([BASE, BULK_CONVENTIONS]).split("\n")
+        for _ in range(rng.randint(1, 3)):
+            k, op = rng.randrange(len(lines)), rng.random()
+            if op < 0.45:
+                f = lines[k].split(" ")
+                filled = [i for i, x in enumerate(f) if x]
+                if filled:
+                    f[rng.choice(filled)] = rng.choice(words)
+                lines[k] = " ".join(f)
+            elif op < 0.6:
+                lines.insert(k, lines[rng.randrange(len(lines))])
+            elif op < 0.75:
+                del lines[k]
+            elif op < 0.9:
+                j = rng.randrange(len(lines))
+                lines[k], lines[j] = lines[j], lines[k]
+            else:
+                lines[k] += " " + rng.choice(words)
+        path.write_text("\n".join(lines))
+        bulk, line_form = _both_readers(path)
+        if isinstance(bulk, Exception):
+            assert isinstance(bulk, (Unreadable, ModelFileError)), bulk  # handed back, no crash
+            continue
+        read += 1
+        assert not isinstance(line_form, Exception), ("\n".join(lines), line_form)
+        _exactly_same(bulk, line_form)
+    assert read >= 20  # the bulk reader did read some of the edited files
+
+
+def test_row_blocks_built_in_bulk_equal_the_dataclass():
+    from optlib.row_form import _row_blocks
+    from optlib.standard_form import RowBlock
+
+    made = _row_blocks(["e", "u", "d"], 1, np.array([False, True]))
+    assert made == [RowBlock(name="e", cone="zero", start=0, size=1, shape=(1,), dim=1),
+                    RowBlock(name="u", cone="nonneg", start=1, size=1, shape=(1,), dim=1),
+                    RowBlock(name="d", cone="nonneg", start=2, size=1, shape=(1,), dim=1,
+                             negated=True)]
+    assert [hash(b) for b in made] == [hash(RowBlock(**vars(b))) for b in made]
+
+
+@pytest.mark.parametrize("old,new", [
+    ("RHS       obj       -4.0", "RHS       obj       -1e30"),       # infinite objective offset
+    ("RHS       obj       -4.0", "RHS       obj       nan"),
+    ("    MARKER                 'MARKER'                 'INTEND'\n",
+     "    MARKER                 'MARKER'                 'INTEND'\n    k  lim  1.0\n"),  # across
+    ("'INTORG'", "'INTEND'"),                                          # INTEND outside a block
+    ("    w         obj       0.0\n", "    w         obj       0.0\n    x  lim  1.0\n"),  # x again
+    ("    RHS       lim       10.0", "    RHS       lim       1e30"),   # a range on an infinite RHS
+    ("    RHS       eqp       2.0", "    RHS       eqp       -1e30"),  # E row: upper side -inf
+    (" UP BND       k         5.0", " UP BND       k         -1e30"),
+    (" UP BND       k         5.0", " UP BND2      k         5.0"),    # a second BOUNDS vector
+    (" BV BND       z", " BV BND       z\n UP BND       z         3.0"),  # a second upper bound
+    ("    RNG       lim       4.0", "    RNG       obj       4.0"),
+    ("    RHS       eqp       2.0", "    RHS       eqp       2.0\n    RHS       eqp       2.0"),
+    (" N  obj", " N  obj\n N  spare\n"),                               # (an RHS on it, below)
+    ("ENDATA", "ENDATA\n    x  obj  1.0"),
+])
+def test_the_bulk_reader_hands_back_what_the_line_reader_refuses(tmp_path, old, new):
+    from optlib.mps import ModelFileError
+    from optlib.mps_bulk import Unreadable
+
+    text = BULK_CONVENTIONS.replace(old, new, 1)
+    if "spare" in new:
+        text = text.replace("    RHS       eqp       2.0", "    RHS       spare     2.0")
+    assert text != BULK_CONVENTIONS
+    path = tmp_path / "model.mps"
+    path.write_text(text)
+    bulk, lines = _both_readers(path)
+    assert isinstance(lines, Exception), "the edit should make the file invalid"
+    assert isinstance(bulk, (Unreadable, ModelFileError)), bulk
