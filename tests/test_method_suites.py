@@ -112,13 +112,14 @@ def test_tensor_heuristic_below_exact_core_shape():
 
 def test_robust_ccg_optimum_bounds_neur2ro():
     suite = get_suite("robust")
-    c = ok(suite.execute(find(suite, "gen-UN-n10", "CCG")), "OPTIMAL")
+    name = "RKP_UN_n20_R1000_H100_h80_dev0.1_d0.1"
+    c = ok(suite.execute(find(suite, name, "CCG")), "OPTIMAL")
     assert c["verified"] and c["bound"] == pytest.approx(c["objective"], rel=1e-4)
-    assert c["baseline"] == c["objective"] and c["rel_err"] == 0
+    assert c["baseline"] == pytest.approx(c["objective"], rel=1e-6)     # the best known value
     pytest.importorskip("torch")
-    n = ok(suite.execute(find(suite, "gen-UN-n10", "Neur2RO")), "FEASIBLE")
-    assert n["baseline"] == pytest.approx(c["objective"])
+    n = ok(suite.execute(find(suite, name, "Neur2RO")), "FEASIBLE")
     assert n["objective"] <= c["objective"] * (1 + 1e-6)                 # no first stage beats the optimum
+    assert n["rel_err"] <= 0.02                                           # the trained distribution
 
 
 def test_clustering_exact_kmeans_against_sdp_and_kmeans():
