@@ -28,11 +28,7 @@ class ScalarNames(Sequence):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        j = int(index)
-        if j < 0:
-            j += len(self)
-        if not 0 <= j < len(self):
-            raise IndexError(f"column {index} out of range for {len(self)} scalars")
+        j = _position(index, len(self))
         k = int(np.searchsorted(self._starts, j, side="right")) - 1
         return self._blocks[k].scalar_name(j - int(self._starts[k]))
 
@@ -64,11 +60,17 @@ class ExtendedNames(Sequence):
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        j = int(index)
-        if j < 0:
-            j += len(self)
-        if not 0 <= j < len(self):
-            raise IndexError(f"column {index} out of range")
+        j = _position(index, len(self))
         if j < self._n:
             return self._base[j] if len(self._base) == self._n else f"x[{j}]"
         return self._extra[j - self._n]
+
+
+def _position(index: Any, n: int) -> int:
+    """The position of a (possibly negative) column index among n; IndexError when outside."""
+    j = int(index)
+    if j < 0:
+        j += n
+    if not 0 <= j < n:
+        raise IndexError(f"column {index} out of range for {n} scalars")
+    return j
