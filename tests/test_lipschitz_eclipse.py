@@ -127,3 +127,16 @@ def test_bench_eclipse_quick():
     out = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "| 3 x 8 |" in out.stdout and "| 6 x 8 |" in out.stdout and "NOT verified" not in out.stdout
+
+
+def test_eclipse_honours_its_time_limit():
+    """Each layer's first-order search gets a share of what is left and stops at it (before: a
+    30-layer net took 23 s for time_limit=1); the layers after the limit take the Fast choice."""
+    from wallclock import Clock
+
+    rng = np.random.default_rng(0)
+    net = from_weights([rng.standard_normal((40, 40)) / np.sqrt(40) for _ in range(30)], "relu")
+    with Clock() as clock:
+        b = lipschitz_bound(net, method="eclipse", time_limit=0.5)
+    assert clock.elapsed <= 1.5 * 0.5 + 0.3, (clock.wall, clock.cpu)
+    assert b.limit_reached == "time_limit" and b.verified and np.isfinite(b.value)

@@ -205,11 +205,13 @@ def _layer_value(layer: _Layer, lam: np.ndarray, W_next: np.ndarray,
 
 
 def _fo_lambda(layer: _Layer, W_next: np.ndarray, lam0: np.ndarray, max_iter: int = 2000,
-               lr: float = 0.05, tol: float = 1e-7, patience: int = 200) -> tuple[np.ndarray, int]:
+               lr: float = 0.05, tol: float = 1e-7, patience: int = 200,
+               stop_at: float | None = None) -> tuple[np.ndarray, int]:
     """min_lambda f(lambda) (`_layer_value`) by Adam on log lambda from `lam0`, halving a step
     that leaves the domain (X, Y positive definite). A plateau (no relative gain > `tol` in
-    `patience` iterations) restarts from the best point with lr / 5, twice, then stops.
-    Returns the best point and the iterations."""
+    `patience` iterations) restarts from the best point with lr / 5, twice, then stops; so does
+    the clock passing `stop_at` (time.perf_counter seconds). Returns the best point and the
+    iterations."""
     th = np.log(np.maximum(lam0, 1e-300))
     f, g = _layer_value(layer, lam0, W_next, True)
     best_f, best = f, th.copy()
@@ -217,6 +219,8 @@ def _fo_lambda(layer: _Layer, W_next: np.ndarray, lam0: np.ndarray, max_iter: in
     v = np.zeros_like(th)
     it, t, since, drops = 0, 0, 0, 0
     for it in range(1, max_iter + 1):
+        if stop_at is not None and it % 10 == 0 and time.perf_counter() >= stop_at:
+            break
         t += 1
         gt = g * np.exp(th)                                       # chain rule for theta = log lambda
         m = 0.9 * m + 0.1 * gt
@@ -315,7 +319,9 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
             if deadline.expired():
                 limit = "time_limit"
             elif layer_solver == "fo":
-                lam_sdp, _ = _fo_lambda(layer, W_next, lam_fast, max_iter=int(max_iter))
+                share = deadline.left(fraction=1.0 / (L - k)) if deadline.limited else None
+                lam_sdp, _ = _fo_lambda(layer, W_next, lam_fast, max_iter=int(max_iter),
+                                        stop_at=None if share is None else time.perf_counter() + share)
             else:
                 lam_sdp, res = _sdp_lambda(layer, W_next, backend,
                                            deadline.left(fraction=1.0 / (L - k)) if deadline.limited else None,
