@@ -41,7 +41,7 @@ def inst():
 def test_same_objective_on_both_models(inst):
     """Any scoring system has the same value on both models (authors' units), both ways."""
     assert inst.c0 == pytest.approx(0.09) and inst.eps == pytest.approx(0.09 / 380)
-    clf, X, y = ours(5)
+    clf, X, y = ours(30)                     # solved in ~1-2 s; 30 s leaves room on a busy machine
     p = clf.problem_
     assert p.c0_units == pytest.approx(inst.c0)              # same L0 price per feature, in errors
     # ours -> theirs: feasible there, and their objective = our main objective + their L1 term
@@ -49,11 +49,14 @@ def test_same_objective_on_both_models(inst):
     assert max_violation(inst, x) <= 1e-6
     l1 = np.abs(clf.coef_).sum()
     assert mps_objective(inst, x) == pytest.approx(main_objective(p, clf.coef_, clf.intercept_) + inst.eps * l1)
-    # and our reported objective is that main objective plus our own tie-break
+    # and our reported objective is that main objective plus our own tie-break (at an optimum; a
+    # fit stopped by its limit may report a point whose L0 indicators overcount, never less)
     tb = p.tiebreak
-    assert clf.result_.objective == pytest.approx(
-        main_objective(p, clf.coef_, clf.intercept_) + tb.eps0 * np.count_nonzero(clf.coef_) + tb.eps1 * l1,
-        abs=1e-6)
+    recomputed = main_objective(p, clf.coef_, clf.intercept_) + tb.eps0 * np.count_nonzero(clf.coef_) + tb.eps1 * l1
+    if clf.result_.status is Status.OPTIMAL:
+        assert clf.result_.objective == pytest.approx(recomputed, abs=1e-6)
+    else:
+        assert clf.result_.objective >= recomputed - 1e-6
     # theirs -> ours: a solution of their model is a model of ours with the same main objective
     r = inst.model.solve(backend="highs", time_limit=5)
     assert r.status.has_solution
