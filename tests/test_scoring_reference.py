@@ -41,7 +41,7 @@ def inst():
 def test_same_objective_on_both_models(inst):
     """Any scoring system has the same value on both models (authors' units), both ways."""
     assert inst.c0 == pytest.approx(0.09) and inst.eps == pytest.approx(0.09 / 380)
-    clf, X, y = ours(30)                     # solved in ~1-2 s; 30 s leaves room on a busy machine
+    clf, X, y = ours(5)                      # stopped by the limit (gap ~50 %): any point compares
     p = clf.problem_
     assert p.c0_units == pytest.approx(inst.c0)              # same L0 price per feature, in errors
     # ours -> theirs: feasible there, and their objective = our main objective + their L1 term
