@@ -42,3 +42,13 @@ def test_regeneration_follows_the_records(tmp_path):
     assert docs.update(doc, root=tmp_path, check=True) == ["records/r.jsonl"]
     docs.update(doc, root=tmp_path)
     assert doc.read_text() != first
+
+
+def test_committed_records_name_no_machine_paths():
+    """A committed record names shipped files by their place in the package, not by a path of the
+    machine that ran it (the project must read the same anywhere)."""
+    for path in sorted((ROOT / "benchmarks" / "records").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            where = (rec.get("extra") or {}).get("path")
+            assert where is None or not Path(where).is_absolute(), (path.name, where)

@@ -111,7 +111,8 @@ class MpsSuite:
                 return {"status": "n/a", "message": f"no shipped instance called {run.instance!r} "
                                                      f"(see optlib.datasets.highs_check)"}
             path = str(known.path)
-        extra: dict[str, Any] = {"path": path}
+        # a shipped instance is named by its place in the package, not by this machine's path
+        extra: dict[str, Any] = {"path": path if known is None else f"optlib.datasets/highs_check/{known.path.name}"}
         if known is not None:
             extra["expected"] = known.expected
         try:
