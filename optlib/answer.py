@@ -41,6 +41,16 @@ class Answer(Protocol):
     def results(self) -> Sequence[Any]: ...
 
 
+class GapFromBound:
+    """The protocol's `gap` of a class with `objective` and `bound`: optlib.relative_gap, the one
+    formula every method reports."""
+
+    @property
+    def gap(self) -> float:
+        """|objective - bound| / max(|objective|, 1e-10) (optlib.relative_gap)."""
+        return relative_gap(self.objective, self.bound)  # type: ignore[attr-defined]
+
+
 def check_answer(ans: Any) -> None:
     """AssertionError naming the first attribute of `ans` that breaks the protocol."""
     for name in ("status", "objective", "bound", "gap", "verified", "limit_reached", "timings", "results"):

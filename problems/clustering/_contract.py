@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from optlib import Status, relative_gap
+from optlib import Status
+from optlib.answer import GapFromBound
 from optlib.options import method_options
 
 #: Keywords the estimators pass to Model.solve themselves: not accepted in `options`.
@@ -28,7 +29,7 @@ _RESERVED = ("backend", "time_limit", "deadline", "options")
 
 
 @dataclass(frozen=True, eq=False)
-class ClusteringAnswer:
+class ClusteringAnswer(GapFromBound):
     """What a clustering estimator reports (the `optlib.Answer` protocol). `sense` is 'min' or
     'max' (the direction of `objective`); `stop_reason` says in words how the solves ended."""
 
@@ -46,10 +47,6 @@ class ClusteringAnswer:
         object.__setattr__(self, "timings", dict(self.timings))
         object.__setattr__(self, "results", tuple(self.results))
 
-    @property
-    def gap(self) -> float:
-        """|objective - bound| / max(|objective|, 1e-10) (optlib.relative_gap)."""
-        return relative_gap(self.objective, self.bound)
 
 
 def solve_options(est: Any) -> dict:

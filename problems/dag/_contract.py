@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from optlib import Deadline, Status, relative_gap
+from optlib import Deadline, Status
+from optlib.answer import GapFromBound
 from optlib.options import method_options
 
 from ._checks import check_data
@@ -34,7 +35,7 @@ _RESERVED = ("backend", "time_limit", "deadline")
 
 
 @dataclass(frozen=True, eq=False)
-class DAGAnswer:
+class DAGAnswer(GapFromBound):
     """What a DAG learner reports (the `optlib.Answer` protocol); `stop_reason` says in words why
     the search stopped, `message` any caveat (e.g. why a claim was not verified)."""
 
@@ -52,10 +53,6 @@ class DAGAnswer:
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings", dict(self.timings))
 
-    @property
-    def gap(self) -> float:
-        """|objective - bound| / max(|objective|, 1e-10) (optlib.relative_gap)."""
-        return relative_gap(self.objective, self.bound)
 
     def summary(self) -> str:
         lines = [f"{self.method}: {self.status.name}, objective {self.objective!r}, bound {self.bound!r}, "

@@ -52,6 +52,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 import optlib
+from optlib.answer import GapFromBound
 from optlib.progress import ProgressArg, Reporter
 from solvers.neural import set_network
 
@@ -73,7 +74,7 @@ STOP_REASONS = ("converged", "adversary_limit", "repeated_scenario", "iteration_
 
 
 @dataclasses.dataclass(frozen=True)
-class Neur2ROResult:
+class Neur2ROResult(GapFromBound):
     """First-stage x from Neur2RO, the network's worst-case estimate and the exact evaluation (an
     `optlib.Answer`: `objective` = `exact_value`, no upper bound, so status FEASIBLE, never OPTIMAL)."""
 
@@ -109,9 +110,6 @@ class Neur2ROResult:
         """No upper bound on the robust optimum: +inf."""
         return math.inf
 
-    @property
-    def gap(self) -> float:
-        return optlib.relative_gap(self.objective, self.bound)
 
     def summary(self) -> str:
         ev = "not evaluated" if self.exact_value is None else f"{self.exact_value:.4f}"

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from optlib import Status, relative_gap
+from optlib import Status
+from optlib.answer import GapFromBound
 
 from .data import SparseTensor
 from .spectrum import ModeSpectra
@@ -14,7 +15,7 @@ from .tucker import TuckerFit, hooi
 
 
 @dataclass(frozen=True, eq=False)
-class CoreShape:
+class CoreShape(GapFromBound):
     """A core shape (R_1..R_N) for a Tucker decomposition of size <= `budget`.
 
     `packed_value` = sum_n sum_{i <= R_n} sigma_{n,i}^2; `bound` an upper bound on the best
@@ -63,10 +64,6 @@ class CoreShape:
         """The packed value (the answer protocol's name)."""
         return float(self.packed_value)
 
-    @property
-    def gap(self) -> float:
-        """|packed_value - bound| / max(|packed_value|, 1e-10) (optlib.relative_gap)."""
-        return relative_gap(self.objective, float(self.bound))
 
     @property
     def status(self) -> Status:

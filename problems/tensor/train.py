@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from optlib import Status, relative_gap
+from optlib import Status
+from optlib.answer import GapFromBound
 
 from .data import SparseTensor, as_tensor
 from .packing import _prune, check_budget
@@ -123,7 +124,7 @@ def tt_svd(X: np.ndarray, ranks: tuple[int, ...]) -> tuple[list[np.ndarray], flo
 
 
 @dataclass(frozen=True, eq=False)
-class TrainShape:
+class TrainShape(GapFromBound):
     """TT ranks R_1..R_{N-1} with `size` <= `budget`; bounds on the squared relative error as
     for `CoreShape` (`error_bound` >= TT-SVD's error, `lower_bound` <= any TT's error).
 
@@ -152,9 +153,6 @@ class TrainShape:
     def bound(self) -> float:
         return float(self.packed_value) if self.optimal else math.inf
 
-    @property
-    def gap(self) -> float:
-        return relative_gap(self.objective, self.bound)
 
     @property
     def verified(self) -> bool:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optlib import Deadline, Status, relative_gap
+from optlib import Deadline, Status
+from optlib.answer import GapFromBound
 
 from .data import SparseTensor
 
@@ -98,7 +99,7 @@ def _leading(Y: np.ndarray, r: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class TuckerFit:
+class TuckerFit(GapFromBound):
     """A Tucker decomposition: `core`, orthonormal `factors`, the squared relative error
     `rre` = ||X - X_hat||^2/||X||^2 (as in the paper) and `relative_error` = sqrt(rre);
     `history` holds rre after HOSVD and after each HOOI sweep.
@@ -131,9 +132,6 @@ class TuckerFit:
     def bound(self) -> float:
         return float(min(self.lower_bound, self.rre))
 
-    @property
-    def gap(self) -> float:
-        return relative_gap(self.objective, self.bound)
 
     @property
     def status(self) -> Status:
