@@ -53,7 +53,6 @@ class DAGAnswer(GapFromBound):
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings", dict(self.timings))
 
-
     def summary(self) -> str:
         lines = [f"{self.method}: {self.status.name}, objective {self.objective!r}, bound {self.bound!r}, "
                  f"gap {self.gap:.3g}, verified {self.verified}",

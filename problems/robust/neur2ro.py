@@ -110,7 +110,6 @@ class Neur2ROResult(GapFromBound):
         """No upper bound on the robust optimum: +inf."""
         return math.inf
 
-
     def summary(self) -> str:
         ev = "not evaluated" if self.exact_value is None else f"{self.exact_value:.4f}"
         if self.x is None:

@@ -64,7 +64,6 @@ class CoreShape(GapFromBound):
         """The packed value (the answer protocol's name)."""
         return float(self.packed_value)
 
-
     @property
     def status(self) -> Status:
         """OPTIMAL when proved (and verified), FEASIBLE for a verified shape, else UNVERIFIED."""

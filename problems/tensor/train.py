@@ -153,7 +153,6 @@ class TrainShape(GapFromBound):
     def bound(self) -> float:
         return float(self.packed_value) if self.optimal else math.inf
 
-
     @property
     def verified(self) -> bool:
         return bool(self.size <= self.budget)

@@ -132,7 +132,6 @@ class TuckerFit(GapFromBound):
     def bound(self) -> float:
         return float(min(self.lower_bound, self.rre))
 
-
     @property
     def status(self) -> Status:
         """OPTIMAL when rre meets the bound: gap <= 1e-9, or rre - bound <= 1e-12 (rre = 1 - ||G||^2 /
