@@ -54,6 +54,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .bound import LMICertificate
+from .golden import golden_min
 
 EPS = np.finfo(float).eps
 #: solve options of the LipSDP solves: their bound is certified here from the multipliers
@@ -274,20 +275,8 @@ def certify_lipsdp(weights: Sequence[np.ndarray], alpha: np.ndarray, beta: np.nd
             except (np.linalg.LinAlgError, RuntimeError):
                 return math.inf
 
-        a, b = 0.0, 8.0                          # golden section on u, theta = hi + (1 - hi) 10^-u
-        g = (math.sqrt(5.0) - 1.0) / 2.0
-        c, d = b - g * (b - a), a + g * (b - a)
-        fc, fd = rho_at(c), rho_at(d)
-        for _ in range(25):
-            if fc <= fd:
-                b, d, fd = d, c, fc
-                c = b - g * (b - a)
-                fc = rho_at(c)
-            else:
-                a, c, fc = c, d, fd
-                d = a + g * (b - a)
-                fd = rho_at(d)
-        cands = [(rho_at(0.0), 0.0), (fc, c), (fd, d), (rho_at(8.0), 8.0)]
+        # golden section on u, theta = hi + (1 - hi) 10^-u, and the interval's ends
+        cands = [(rho_at(0.0), 0.0), *golden_min(rho_at, 0.0, 8.0, 25), (rho_at(8.0), 8.0)]
         best_u = min(cands)[1]
         theta = hi + (1.0 - hi) * 10.0 ** (-best_u)
         M0 = mix(theta)

@@ -48,6 +48,7 @@ from optlib import Deadline
 
 from .bound import LipschitzBound, LMICertificate, spectral_part
 from .certify_lmi import OWN_CERTIFICATE
+from .golden import golden_min
 from .lipsdp_matrices import neuron_slopes, unscale
 from .network import Network
 
@@ -121,22 +122,8 @@ def _fast_lambda(layer: _Layer) -> np.ndarray:
     def f(u: float) -> float:                      # concave in lam, so unimodal in u = log lam
         return _lmin(layer.schur(np.full(n, math.exp(u))))
 
-    lo, hi = math.log(lam0) - 12.0, math.log(lam0) + 6.0
-    g = (math.sqrt(5.0) - 1.0) / 2.0
-    c, d = hi - g * (hi - lo), lo + g * (hi - lo)
-    fc, fd = f(c), f(d)
-    for _ in range(60):
-        if fc >= fd:
-            hi, d, fd = d, c, fc
-            c = hi - g * (hi - lo)
-            fc = f(c)
-        else:
-            lo, c, fc = c, d, fd
-            d = lo + g * (hi - lo)
-            fd = f(d)
-        if hi - lo < 1e-6:
-            break
-    return np.full(n, math.exp(c if fc >= fd else d))
+    probes = golden_min(lambda u: -f(u), math.log(lam0) - 12.0, math.log(lam0) + 6.0, 60, tol=1e-6)
+    return np.full(n, math.exp(min(probes)[1]))
 
 
 def _capacity(X: np.ndarray | None, W_next: np.ndarray) -> float:
@@ -303,7 +290,6 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
     lams: list[np.ndarray] = []
     lmins: list[float] = []
     results: list[Any] = []
-    notes: list[str] = []
     kinds: dict[str, int] = {}
     repaired, failed, limit = False, None, None
     t_solve = t_cert = 0.0
