@@ -44,6 +44,14 @@ class Model:
         self._counter = 0
         # quadratic objective terms (weight, e, Q): weight * e'Q e, compiled into P (optlib.atoms)
         self._quadratic: list[tuple[float, Expression, Any]] = []
+        # atom variables in the model: who uses each ('objective' or constraint names), the
+        # constraints its reduction added, the atoms and helpers taken in while it was
+        self._owners: dict[VarBlock, set[str]] = {}
+        self._owned: dict[VarBlock, list[str]] = {}
+        self._children: dict[VarBlock, list[VarBlock]] = {}
+        self._activating: list[VarBlock] = []       # the atoms being taken in, innermost last
+        self._owner_now: str | None = None          # who the atoms being taken in are for
+        self._atom_count = 0                        # numbers the atom variables' names
         # a model read from a file keeps the file's StandardForm: compile returns it as long as
         # the model is not changed, and its rows become constraint objects only when asked for
         self._source: StandardForm | None = None
@@ -198,7 +206,7 @@ class Model:
     # it, so that replacing the objective takes out what only the old objective used.
     def _activate(self, exprs: Iterable[Expression], owner: str | None = None) -> None:
         """Take in the atom variables the expressions use, with their defining constraints."""
-        owner = owner or getattr(self, "_owner_now", None) or "model"
+        owner = owner or self._owner_now or "model"
         for e in exprs:
             for blk in list(e.terms):
                 if blk.aux is None:
@@ -209,25 +217,25 @@ class Model:
                     self._own(blk, owner)
 
     def _own(self, blk: VarBlock, owner: str) -> None:
-        owners = self.__dict__.setdefault("_owners", {})
-        if owner in owners.setdefault(blk, set()):
+        who = self._owners.setdefault(blk, set())
+        if owner in who:
             return
-        owners[blk].add(owner)
-        for child in self.__dict__.setdefault("_children", {}).get(blk, ()):
+        who.add(owner)
+        for child in self._children.get(blk, ()):
             self._own(child, owner)
 
     def _activate_block(self, blk: VarBlock, owner: str | None = None) -> None:
         if blk.model is not self:
             raise ValueError(f"{blk.aux.label} belongs to another model")
-        owner = owner or getattr(self, "_owner_now", None) or "model"
-        stack = self.__dict__.setdefault("_activating", [])
+        owner = owner or self._owner_now or "model"
+        stack = self._activating
         if stack:                                  # a nested atom or a reduction's helper
-            self.__dict__.setdefault("_children", {}).setdefault(stack[-1], []).append(blk)
+            self._children.setdefault(stack[-1], []).append(blk)
         blk.aux.active = True
         self._blocks.append(blk)
-        self.__dict__.setdefault("_owners", {})[blk] = {owner}
-        owned = self.__dict__.setdefault("_owned", {}).setdefault(blk, [])
-        previous, self._owner_now = getattr(self, "_owner_now", None), owner
+        self._owners[blk] = {owner}
+        owned = self._owned.setdefault(blk, [])
+        previous, self._owner_now = self._owner_now, owner
         stack.append(blk)
         try:
             for i, con in enumerate(blk.aux.reduce(Variable(blk))):
@@ -243,7 +251,7 @@ class Model:
     def _release(self, owner: str) -> None:
         """`owner` no longer uses its atom variables: those nobody else uses leave the model with
         their defining constraints."""
-        owners = getattr(self, "_owners", {})
+        owners = self._owners
         gone = []
         for blk, who in owners.items():
             who.discard(owner)
@@ -255,7 +263,7 @@ class Model:
             self._blocks.remove(blk)
             for name in self._owned.pop(blk, []):
                 self._constraints.pop(name, None)
-            self.__dict__.get("_children", {}).pop(blk, None)
+            self._children.pop(blk, None)
 
     def _objective_expr(self, expr: Any, sense: int) -> Expression:
         e = to_expression(expr)

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from ..constraints import ExpConeConstraint, LinearConstraint, PSDConstraint, SOCConstraint
-from ..dcp import (AFFINE, CONCAVE, CONVEX, AuxDef, argument, bounds, check_equality, check_inequality,  # noqa: F401
-                   check_objective, curvature, describe, model_of, offending, selection_form, sign)
+from ..dcp import AFFINE, AuxDef, describe, model_of
+# the rules the atom modules use, re-exported: one import line per atom module
+from ..dcp import CONCAVE, CONVEX, argument, bounds, curvature, sign  # noqa: F401
 from ..expressions import Expression, Variable, VarBlock, _check_same_model, as_constant, hstack, to_expression
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,7 +22,7 @@ def atom_variable(model: "Model", shape: tuple[int, ...], label: str, curv: int,
                   quadratic: tuple[Expression, Any] | None = None) -> Variable:
     """A new atom variable of `model` (not part of the model until used; see the module doc)."""
     size = int(np.prod(shape)) if shape else 1
-    model._atom_count = getattr(model, "_atom_count", 0) + 1
+    model._atom_count += 1
     name = f"{label}#{model._atom_count}"
     block = VarBlock(model, name, size, "continuous", np.full(size, float(lb)), np.full(size, math.inf),
                      tuple(shape))
