@@ -313,11 +313,9 @@ def _absorb(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray, so
 
 def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray,
                  soft_rows: np.ndarray, soft: frozenset[int], grow: float,
-                 congruence: bool = True, target: np.ndarray | None = None) -> np.ndarray | None:
-    """A change of z that makes r vanish on `cols` (or equal `target` there: a reduced cost a
-    few roundings inside its closed side, so that the computed one does not land a hair on the
-    open side), by weighted least squares; None when no direction touches those columns or
-    the system cannot be solved."""
+                 congruence: bool = True) -> np.ndarray | None:
+    """A change of z that makes r vanish on `cols`, by weighted least squares; None when no
+    direction touches those columns or the system cannot be solved."""
     A = sf.A.tocsc()
     AJ = A[:, cols].T.tocsr()                 # |J| x m: the reduced costs of cols as functions of z
     z0, l0 = sf.cones.zero, sf.cones.nonneg
@@ -371,7 +369,7 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
         return None
     scale = 1.0 / np.where(norms > 0, norms, 1.0)   # equations of unit norm: the regularisation
     M = sp.diags(scale) @ M                          # below must not swamp small ones
-    rhs = ((0.0 if target is None else target) - r[cols]) * scale
+    rhs = -r[cols] * scale
     MMt = (M @ M.T).tocsc()
     reg = 1e-13 * max(float(MMt.diagonal().max(initial=0.0)), 1e-300)
     try:
@@ -434,11 +432,6 @@ def _psd_congruence(v: np.ndarray, n: int):
     return apply
 
 
-#: a repaired reduced cost of a column bounded on one side only aims this many of its rounding
-#: errors e_j inside the closed side (it costs REPAIR_MARGIN e_j |bound_j| of the bound)
-REPAIR_MARGIN = 4.0
-
-
 def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray, soft_rows: np.ndarray,
             soft: frozenset[int], grow: float, congruence: bool, absA, A_csc, A_csr, deadline=None,
             c_err: np.ndarray | None = None):
@@ -452,10 +445,7 @@ def _repair(sf: StandardForm, box: StandardForm, zk: np.ndarray, bad: np.ndarray
         rest = _absorb(sf, zk, r, np.flatnonzero(cols), soft_rows, A_csc, A_csr)
         if rest.size:
             r, e = reduced_costs(sf, zk, absA, c_err)
-            lo_only = np.isfinite(box.lb[rest]) & ~np.isfinite(box.ub[rest])
-            hi_only = np.isfinite(box.ub[rest]) & ~np.isfinite(box.lb[rest])
-            target = REPAIR_MARGIN * e[rest] * (lo_only.astype(float) - hi_only.astype(float))
-            dz = _repair_step(sf, zk, r, rest, soft_rows, soft, grow, congruence, target)
+            dz = _repair_step(sf, zk, r, rest, soft_rows, soft, grow, congruence)
             if dz is None:
                 break
             zk = into_dual_cone(sf, zk + dz, soft, lift=not congruence)
