@@ -107,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`optlib bench report RESULTS.jsonl`.")
     r.add_argument("targets", nargs="+", metavar="SUITE|FILE",
                    help="a suite name, or .mps/.lp files (the suite `mps` on them)")
-    r.add_argument("--suite", dest="which", choices=("quick", "paper"), default="quick",
-                   help="which set of the suite: quick (minutes on 2 cores, default) or paper")
+    r.add_argument("--suite", dest="which", default="quick", metavar="SET",
+                   help="which set of the suite: quick (minutes on 2 cores, default), paper (the paper's "
+                        "settings) or a study set the suite defines (a wrong name lists them)")
     r.add_argument("--backends", metavar="A,B,C",
                    help="comma-separated backend names (files / mps: default every installed native backend; "
                         "method suites: keep the runs on these backends)")

@@ -17,16 +17,16 @@ from typing import Any
 
 from optlib.suites.base import Run
 
-WHICH = ("quick", "paper")
+WHICH = ("quick", "paper")          # every method suite's sets; a suite may add study sets in `sets`
 
 #: the install command printed when an optional package is missing (one wording everywhere)
 INSTALL = {"torch": "pip install torch==2.13.0", "PIL": "pip install optlib[images]"}
 
 
-def check_which(which: Any) -> str:
-    """`which` itself when it is 'quick' or 'paper'; ValueError naming the argument otherwise."""
-    if which not in WHICH:
-        raise ValueError(f"which must be one of {', '.join(WHICH)}, got {which!r}")
+def check_which(which: Any, sets: tuple[str, ...] = WHICH) -> str:
+    """`which` itself when it is one of `sets`; ValueError naming the argument otherwise."""
+    if not isinstance(which, str) or which not in sets:
+        raise ValueError(f"which must be one of {', '.join(sets)}, got {which!r}")
     return which
 
 
@@ -104,10 +104,11 @@ class MethodSuite:
 
     name: str = ""
     handlers: dict[str, str] = {}           # method name -> name of the handler method
+    sets: tuple[str, ...] = WHICH           # quick, paper and any study set the suite adds
 
     def runs(self, which: str = "quick", data: str | None = None) -> list[Run]:
-        """The runs of the 'quick' or 'paper' set (see the suite's module docstring)."""
-        return self._runs(check_which(which), data)
+        """The runs of the set `which` (one of `sets`; see the suite's module docstring)."""
+        return self._runs(check_which(which, self.sets), data)
 
     def _runs(self, which: str, data: str | None) -> list[Run]:
         raise NotImplementedError

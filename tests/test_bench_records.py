@@ -182,6 +182,21 @@ def test_plan_runs_overrides():
         plan_runs(suite, "quick", seeds=0)
 
 
+def test_plan_runs_study_sets():
+    """A suite's `sets` names the sets it offers beyond quick and paper; others are refused."""
+    class Study(RecSuite):
+        sets = ("quick", "paper", "deep")
+
+        def runs(self, which="quick", data=None):
+            return super().runs("paper" if which == "deep" else which, data)
+
+    assert len(plan_runs(Study(), "deep")) == 8
+    with pytest.raises(ValueError, match="'deep'"):           # the message lists the sets
+        plan_runs(Study(), "deeper")
+    with pytest.raises(ValueError, match="which"):
+        plan_runs(RecSuite(), "deep")                         # no `sets`: quick and paper only
+
+
 def test_plan_runs_backend_filter_and_duplicates():
     class S:
         def runs(self, which, data):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .executors import make_executor
 from .records import PeakMemory, RecordWriter, make_record, now_iso, read_records
+from ..suites.base import check_set
 
 
 # -- the worker side ----------------------------------------------------------------------------
@@ -81,14 +82,13 @@ def suite_factory(name: str) -> Callable[[], Any] | None:
 # -- planning -----------------------------------------------------------------------------------
 def plan_runs(suite: Any, which: str = "quick", data: str | None = None, *, time_limit: float | None = None,
               seeds: int | None = None, backends: Sequence[str] | None = None) -> list[Any]:
-    """The runs of `suite` for `which` ('quick' or 'paper'), with the command-line overrides:
+    """The runs of `suite` for `which` (one of its sets: 'quick', 'paper', ...), with the command-line overrides:
     `time_limit` (put in each run's options), `seeds` (each run repeated with seeds
     0..seeds-1) and `backends` (keep runs whose backend is one of these, or has none).
     Duplicate keys are dropped (the first is kept). A suite's `missing(runs)` (optional: the
     optional packages the runs need that are not installed) raises MissingPackage here,
     before any run starts."""
-    if which not in ("quick", "paper"):
-        raise ValueError(f"which must be 'quick' or 'paper', got {which!r}")
+    check_set(suite, which)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
         raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
     runs = list(suite.runs(which, data))

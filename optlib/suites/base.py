@@ -42,7 +42,8 @@ class Run:
 class Suite(Protocol):
     """A benchmark suite: `name`, `runs(which, data)` and `execute(run)`.
 
-    `which` is 'quick' (minutes on 2 cores) or 'paper' (the settings of the paper's tables);
+    `which` is one of the suite's `sets`: 'quick' (minutes on 2 cores), 'paper' (the settings
+    of the paper's tables) and any study set the suite adds (a suite without `sets` has these two);
     `data` a folder for larger data sets (None: the data shipped with optlib, or OPTLIB_DATA).
     `execute` returns a dict with the OUTCOME_FIELDS it knows (status as an optlib.Status
     name, objective, bound, gap, verified, baseline = the exact/reference method's objective on
@@ -54,6 +55,24 @@ class Suite(Protocol):
     def runs(self, which: str = "quick", data: str | None = None) -> list[Run]: ...
 
     def execute(self, run: Run) -> dict[str, Any]: ...
+
+
+DEFAULT_SETS = ("quick", "paper")
+
+
+def suite_sets(suite: Any) -> tuple[str, ...]:
+    """The names of the run sets `suite` offers: its `sets` attribute, else quick and paper."""
+    sets = getattr(suite, "sets", None)
+    return tuple(sets) if sets else DEFAULT_SETS
+
+
+def check_set(suite: Any, which: Any) -> str:
+    """`which` itself when `suite` offers that set; ValueError naming the argument and the sets otherwise."""
+    sets = suite_sets(suite)
+    if not isinstance(which, str) or which not in sets:
+        raise ValueError(f"which must be one of {', '.join(map(repr, sets))} "
+                         f"(the sets of suite {getattr(suite, 'name', '?')!r}), got {which!r}")
+    return which
 
 
 _SUITES: dict[str, Callable[[], Suite]] = {}

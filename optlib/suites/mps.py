@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from .base import Run, register_suite
+from .base import Run, check_set, register_suite
 
 #: the quick set: small HiGHS check instances (LPs, infeasible LPs, MIPs) that every installed
 #: backend finishes in well under a second each
@@ -73,8 +73,7 @@ class MpsSuite:
     def runs(self, which: str = "quick", data: str | None = None) -> list[Run]:
         """Given files (or the files in `data`) x backends; otherwise the shipped HiGHS check
         instances: QUICK for 'quick', all of them for 'paper'."""
-        if which not in ("quick", "paper"):
-            raise ValueError(f"which must be 'quick' or 'paper', got {which!r}")
+        check_set(self, which)
         backends = self.backends if self.backends is not None else default_backends()
         opts = self._options()
         runs = []
