@@ -6,7 +6,8 @@
                  [--json OUT.jsonl] [--resume] [--executor local|processes|dask] [--workers K]
                  [--scheduler tcp://HOST:PORT] [--plot PNG] [--progress/--no-progress]
     optlib bench FILE... [same options]           (the suite `mps` on these .mps/.lp files)
-    optlib bench report RESULTS.jsonl... [--plot PNG] [--markdown OUT.md] [--shift S] [--runs]
+    optlib bench report RESULTS.jsonl... [--plot PNG] [--plot-gap PNG] [--markdown OUT.md] [--shift S] [--runs]
+                 [--table summary|runs] [--columns A,B,...] [--where KEY=VALUE]... [--ratio-to METHOD]
 
 Exit status: 0 when the command ran (a solve that ends INFEASIBLE or at a time limit still
 ran), 2 for usage errors, unreadable files, unknown or unusable backends (one line on
@@ -155,10 +156,26 @@ def build_report_parser() -> argparse.ArgumentParser:
                                             "(Dolan and More) with --plot.")
     p.add_argument("results", nargs="+", metavar="RESULTS", help="results files (.jsonl, or .json documents)")
     p.add_argument("--plot", metavar="PNG", help="draw the performance profile to this file (needs matplotlib)")
-    p.add_argument("--markdown", metavar="OUT.md", help="also write the table as markdown")
+    p.add_argument("--plot-gap", metavar="PNG",
+                   help="draw the mean relative gap over time per method and backend, one panel per suite, "
+                        "from the runs' traces and final gaps (needs matplotlib)")
+    p.add_argument("--markdown", metavar="OUT.md",
+                   help="also write the table as markdown (what a docs/*.md bench-report block with the same "
+                        "arguments holds)")
     p.add_argument("--shift", type=_shift, default=1.0, metavar="S",
                    help="shift of the geometric mean of times, in seconds (default 1)")
     p.add_argument("--runs", action="store_true", help="also print one line per run")
+    p.add_argument("--table", choices=("summary", "runs"), default="summary",
+                   help="summary: one row per suite, method and backend (default); runs: one row per run "
+                        "with --columns")
+    p.add_argument("--columns", metavar="A,B,...",
+                   help="columns of --table runs: record fields, options.X or extra.X (default instance, method, "
+                        "backend, status, objective, bound, gap, wall_s, verified)")
+    p.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
+                   help="keep only the records whose KEY (a column) equals VALUE; repeatable (all must hold)")
+    p.add_argument("--ratio-to", metavar="METHOD",
+                   help="--table runs: add time / METHOD (wall_s over that of METHOD's run on the same instance "
+                        "and seed) and obj / METHOD")
     return p
 
 
@@ -479,11 +496,21 @@ def cmd_bench(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
 
 
 def cmd_bench_report(args: argparse.Namespace) -> int:
+    from .bench.gaptime import plot_gap
     from .bench.records import load_records
-    from .bench.report import format_runs, format_summary, plot_profile, summarize, summary_markdown
+    from .bench.report import format_runs, plot_profile
+    from .bench.tables import ReportSpec, check_spec, render_markdown, render_text, select
 
+    columns = None if args.columns is None else tuple(c.strip() for c in args.columns.split(",") if c.strip())
+    try:
+        spec = check_spec(ReportSpec(shift=args.shift, table=args.table, columns=columns,
+                                     where=tuple(args.where), ratio_to=args.ratio_to))
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
     if args.plot:
         _require_matplotlib("--plot")
+    if args.plot_gap:
+        _require_matplotlib("--plot-gap")
     records: list[dict[str, Any]] = []
     for path in args.results:
         _check_results_file(path)
@@ -496,26 +523,35 @@ def cmd_bench_report(args: argparse.Namespace) -> int:
         records += recs
     if not records:
         raise UsageError(f"no records in {', '.join(args.results)}")
-    rows = summarize(records, shift=args.shift)
+    try:
+        text = render_text(records, spec)
+        markdown = render_markdown(records, args.results, spec) if args.markdown else None
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
+    chosen = select(records, spec.where)          # render_text checked that some record is left
     if args.runs:
-        print(format_runs(records))
+        print(format_runs(chosen))
         print()
-    print(format_summary(rows, shift=args.shift))
-    if args.markdown:
+    print(text)
+    if markdown is not None:
         try:
             parent = os.path.dirname(args.markdown)
             if parent:
                 os.makedirs(parent, exist_ok=True)
             with open(args.markdown, "w", encoding="utf-8") as fh:
-                fh.write(summary_markdown(rows, shift=args.shift, source=" ".join(args.results)))
+                fh.write(markdown)
         except OSError as exc:
             raise UsageError(f"cannot write {args.markdown}: {_one_line(exc)}") from None
         print(f"wrote {args.markdown}", file=sys.stderr)
-    if args.plot:
+    for flag, target, draw in (("--plot", args.plot, plot_profile), ("--plot-gap", args.plot_gap, plot_gap)):
+        if not target:
+            continue
         try:
-            png = plot_profile(records, args.plot)
+            png = draw(chosen, target)
         except OSError as exc:
-            raise UsageError(f"cannot write {args.plot}: {_one_line(exc)}") from None
+            raise UsageError(f"cannot write {target}: {_one_line(exc)}") from None
+        except ValueError as exc:
+            raise UsageError(f"{flag}: {_one_line(exc)}") from None
         print(f"wrote {png}", file=sys.stderr)
     return 0
 

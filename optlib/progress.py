@@ -8,7 +8,8 @@
 `progress` is False or None (nothing, the default everywhere), True or "lines" (one line per step on
 stderr), "bar" (a tqdm bar on stderr with the step's fields as its postfix when tqdm is installed, else
 lines), or a callable taking each line (e.g. `print` or `logging.info`).  Lines carry the seconds since
-the reporter was made.
+the reporter was made.  A callable with an `on_step(fields)` method also gets each step's fields as
+a dict (numbers unformatted), e.g. optlib.bench.trace.TraceRecorder for gap-over-time traces.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class Reporter:
         self.enabled = bool(progress)
         self.stream = stream
         self._sink: Callable[[str], Any] | None = progress if callable(progress) else None
+        # a sink with on_step(fields) (e.g. optlib.bench.trace.TraceRecorder) also gets each step's fields
+        self._on_step: Callable[[dict], Any] | None = getattr(self._sink, "on_step", None)
         self._bar: Any = None
         self._t0 = time.perf_counter()
         if progress == "bar":
@@ -74,6 +77,8 @@ class Reporter:
         """One step done; `fields` (iteration, incumbent, bound, ...) go into the line or the bar's postfix."""
         if not self.enabled:
             return
+        if self._on_step is not None:
+            self._on_step(dict(fields))
         if self._bar is not None:
             self._bar.set_postfix_str(", ".join(f"{k} {_fmt(v)}" for k, v in fields.items()), refresh=False)
             self._bar.update(n)

@@ -125,3 +125,30 @@ def test_dask_local_cluster_matches_local_and_resumes(tmp_path, capsys):
     pids = {r["extra"]["pid"] for r in dask_recs[3:]}
     assert pids and not pids & {r["extra"]["pid"] for r in local_recs}     # ran in the worker processes
     assert "exact" in cap.out and "half" in cap.out and "tiny_exec" in cap.out      # per-run and summary tables
+
+
+def test_dask_existing_scheduler_matches_local(tmp_path, capsys):
+    """--executor dask --scheduler ADDRESS sends the runs to a cluster that was already running
+    (here an in-process LocalCluster on a tcp address, one worker) and gives local's records."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    local, dask_out = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    assert main(["bench", "tiny_exec", "--json", str(local)]) == 0
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        capsys.readouterr()
+        assert main(["bench", "tiny_exec", "--executor", "dask", "--scheduler", address, "--json", str(dask_out)]) == 0
+        cap = capsys.readouterr()
+        (worker,) = cluster.workers.values()
+        executed = worker.state.executed_count
+        prefixes = set(cluster.scheduler.task_prefixes)
+    finally:
+        cluster.close()
+    assert "[8/8]" in cap.err and "tiny_exec" in cap.out
+    assert executed >= 8 and "execute_run" in prefixes            # the runs went through that scheduler
+    local_recs, dask_recs = _read(local), _read(dask_out)
+    assert len(dask_recs) == 8 and _stable(dask_recs) == _stable(local_recs)

@@ -7,10 +7,19 @@ A block in a document
     ...anything...
     <!-- /bench-report -->
 
-is replaced by `optlib bench report`'s markdown summary of that records file (paths relative
-to the repository root, i.e. the document's parent's parent for docs/*.md; `--shift S` may
-follow the path). `python -m optlib.bench.docs docs/benchmarks.md` rewrites the blocks,
-`--check` only reports the stale ones (exit 1), as the test suite does.
+is replaced by what `optlib bench report FILE --markdown OUT.md` writes for that records file
+(paths relative to the repository root, i.e. the document's parent's parent for docs/*.md). The
+report's flags may follow the path, as on the command line (optlib.bench.tables):
+
+    <!-- bench-report: benchmarks/records/speed.jsonl --table runs --columns instance,method,wall_s
+         --where backend=highs --ratio-to highspy -->        (on one line)
+
+`--shift S` (the summary's geometric-mean shift), `--table summary|runs`, `--columns A,B,...`
+(record fields, options.X, extra.X), `--where KEY=VALUE` (repeatable), `--ratio-to METHOD`.
+The generated text starts with the command that reproduces it. `python -m optlib.bench.docs
+docs/benchmarks.md` rewrites the blocks, `--check` only reports the stale ones (exit 1), as the
+test suite does. A block with an unknown flag or column is a ValueError naming the document, the
+block's line and the flag.
 """
 from __future__ import annotations
 
@@ -18,29 +27,32 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from .records import load_records
-from .report import DEFAULT_SHIFT, summarize, summary_markdown
+from .report import DEFAULT_SHIFT
+from .tables import ReportSpec, parse_report_args, render_markdown
 
 BLOCK = re.compile(r"(<!-- bench-report: (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- /bench-report -->)", re.S)
 
 
-def _parse(args: str, doc: Path) -> tuple[Path, float]:
-    parts = args.split()
-    if not parts:
-        raise ValueError(f"{doc}: a bench-report block names no records file")
-    shift = DEFAULT_SHIFT
-    if len(parts) == 3 and parts[1] == "--shift":
-        shift = float(parts[2])
-    elif len(parts) != 1:
-        raise ValueError(f"{doc}: bench-report block arguments {args!r}: expected PATH [--shift S]")
-    return Path(parts[0]), shift
+def _parse(args: str, where: str) -> tuple[list[str], ReportSpec]:
+    try:
+        return parse_report_args(args)
+    except ValueError as exc:
+        raise ValueError(f"{where}: bench-report block: {exc}") from None
 
 
-def render(records_path: Path, root: Path, shift: float = DEFAULT_SHIFT) -> str:
-    """The markdown summary of one records file (its path as written in the document)."""
-    records, _ = load_records(root / records_path)
-    return summary_markdown(summarize(records, shift=shift), shift=shift, source=str(records_path))
+def render(records_path: Path | str | Sequence[Path | str], root: Path, shift: float = DEFAULT_SHIFT,
+           spec: ReportSpec | None = None) -> str:
+    """The markdown of one block: `optlib bench report`'s --markdown output for the records
+    file(s) (paths as written in the document, read from under `root`) and `spec` (default: the
+    summary with `shift`)."""
+    paths = [records_path] if isinstance(records_path, (str, Path)) else list(records_path)
+    records: list = []
+    for p in paths:
+        records += load_records(root / p)[0]
+    return render_markdown(records, [str(p) for p in paths], spec or ReportSpec(shift=shift))
 
 
 def update(doc: str | Path, root: str | Path | None = None, check: bool = False) -> list[str]:
@@ -53,10 +65,14 @@ def update(doc: str | Path, root: str | Path | None = None, check: bool = False)
     stale: list[str] = []
 
     def fill(m: re.Match) -> str:
-        path, shift = _parse(m.group("args"), doc)
-        body = render(path, root, shift)
+        where = f"{doc}, line {text.count(chr(10), 0, m.start()) + 1}"
+        paths, spec = _parse(m.group("args"), where)
+        try:
+            body = render(paths, root, spec=spec)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{where}: bench-report block: {exc}") from None
         if body != m.group("body"):
-            stale.append(str(path))
+            stale.append(" ".join(paths))
         return m.group(1) + body + m.group(4)
 
     new = BLOCK.sub(fill, text)
@@ -73,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     stale_all = []
     for d in args.documents:
-        stale = update(d, check=args.check)
+        try:
+            stale = update(d, check=args.check)
+        except (OSError, ValueError) as exc:
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 2
         stale_all += stale
         for s in stale:
             print(f"{d}: {'stale' if args.check else 'regenerated'} table from {s}")

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .trace import TRACE_KEY, clean_trace
+
 #: the fields of a record, in the order they are written
 RECORD_FIELDS = ("instance", "suite", "method", "backend", "options", "seed", "status", "objective", "bound",
                  "gap", "verified", "baseline", "wall_s", "cpu_s", "peak_memory_mb", "memory_source",
@@ -47,6 +49,12 @@ def make_record(run: Any, outcome: Mapping[str, Any], *, wall_s: float, cpu_s: f
     if isinstance(outcome.get("extra"), Mapping):          # a suite that nests its own extras
         extra.pop("extra")
         extra.update(outcome["extra"])
+    if extra.get(TRACE_KEY) is not None:                   # [[seconds, objective, bound], ...] as floats
+        try:
+            extra[TRACE_KEY] = clean_trace(extra[TRACE_KEY])
+        except ValueError as exc:                          # a malformed trace must not lose the run
+            extra.pop(TRACE_KEY)
+            extra["trace_error"] = _one_line(exc)
     status = outcome.get("status")
     return {
         "instance": run.instance, "suite": run.suite, "method": run.method, "backend": run.backend,
@@ -185,6 +193,12 @@ def from_json(data: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = math.inf
         elif v == "-inf":
             out[k] = -math.inf
+    extra = out.get("extra")
+    if isinstance(extra, dict) and isinstance(extra.get(TRACE_KEY), list):   # its "inf" strings back to floats
+        try:
+            out["extra"] = {**extra, TRACE_KEY: clean_trace(extra[TRACE_KEY])}
+        except ValueError:
+            pass                                           # kept as written; the gap plot skips it
     return out
 
 
