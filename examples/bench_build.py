@@ -2,7 +2,7 @@
 
     pip install -e ".[compare]"
     OMP_NUM_THREADS=1 python examples/bench_build.py [--cases transport,facility,netlib,maxcut]
-        [--repeat 5] [--netlib-dir DIR ...] [--min-raw 0.1]
+        [--repeat 5] [--netlib-dir DIR ...] [--min-raw 0.1] [--names A,B] [--json OUT.jsonl]
 
 Each case is built and handed to the solver (HiGHS's passModel; for CVXPY its
 `get_problem_data`, the canonicalisation it does before any solver sees the problem), without
@@ -12,6 +12,12 @@ MPS file and solves it (optlib.read + solve on highs vs highspy readModel + run)
 it only (optlib.mps.read_mps vs highspy readModel), for files whose raw read + solve takes
 --min-raw to 2 s. max-cut builds max 1/4 <L, X> s.t. diag X = 1, X PSD (n = 200) and
 compares optlib's compile with CVXPY's get_problem_data. (The LipSDP LMI build is measured by examples/bench_lmi_build.py.)
+
+Read + solve also gives each tool's phases (medians, ms): optlib's read, compile, hand-off
+(`pass_model`), HiGHS's run, certify and the rest (options, log, result); highspy's readModel
+and run. CPU seconds are given beside wall seconds. --json OUT.jsonl appends one tidy record
+(optlib.bench.records) per case and tool: suite 'build', method = the tool, wall_s / cpu_s the
+medians, extra = the phases, the repeat count and the paired ratios optlib / tool.
 """
 from __future__ import annotations
 
@@ -31,6 +37,14 @@ def timed(fn) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+def measured(fn) -> tuple[float, float, dict]:
+    """(wall s, CPU s, what fn returned when it is a dict of phase seconds or outcome, else {})."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    return wall, cpu, out if isinstance(out, dict) else {}
 
 
 # -- the models ----------------------------------------------------------------------------------
@@ -175,19 +189,102 @@ def raw_facility(f, n):
 
 
 # -- running -------------------------------------------------------------------------------------
-def compare(label: str, tools: dict, repeat: int) -> None:
-    times = {k: [] for k in tools}
+class Phases:
+    """Seconds spent in HiGHS's `run` and in the backend's `pass_model` while a call runs: both
+    wrapped once (a Python call each), summed into `spent` until `reset`."""
+
+    def __init__(self) -> None:
+        import highspy
+        import solvers.highs_backend as hb
+
+        self.spent: dict[str, float] = {}
+        run, handoff = highspy.Highs.run, hb.pass_model
+
+        def timed_run(h, *a, **k):
+            t = time.perf_counter()
+            try:
+                return run(h, *a, **k)
+            finally:
+                self.spent["run"] = self.spent.get("run", 0.0) + time.perf_counter() - t
+
+        def timed_handoff(*a, **k):
+            t = time.perf_counter()
+            try:
+                return handoff(*a, **k)
+            finally:
+                self.spent["handoff"] = self.spent.get("handoff", 0.0) + time.perf_counter() - t
+        highspy.Highs.run = timed_run
+        hb.pass_model = timed_handoff
+
+    def reset(self) -> None:
+        self.spent = {}
+
+
+def compare(label: str, tools: dict, repeat: int, writer=None, instance: str = "",
+            work: str = "") -> dict:
+    """Run each tool `repeat` times, alternating; print medians and paired ratios; with a
+    `writer` (optlib.bench.records.RecordWriter) one record per tool. Returns {tool: median s}."""
+    wall = {k: [] for k in tools}
+    cpu = {k: [] for k in tools}
+    outs = {k: [] for k in tools}
     for _ in range(repeat):
         for name, fn in tools.items():
-            times[name].append(timed(fn))
-    base = times["optlib"]
-    cells = [f"optlib {statistics.median(base):.3f} s"]
+            w, c, out = measured(fn)
+            wall[name].append(w)
+            cpu[name].append(c)
+            outs[name].append(out)
+    base = wall["optlib"]
+    ratios = {name: statistics.median(b / o for b, o in zip(base, wall[name])) for name in tools if name != "optlib"}
+    cpu_ratios = {name: statistics.median(b / max(o, 1e-9) for b, o in zip(cpu["optlib"], cpu[name]))
+                  for name in tools if name != "optlib"}
+    cells = [f"optlib {statistics.median(base):.3f} s (CPU {statistics.median(cpu['optlib']):.3f})"]
     for name in tools:
-        if name == "optlib":
-            continue
-        ratio = statistics.median(b / o for b, o in zip(base, times[name]))
-        cells.append(f"{name} {statistics.median(times[name]):.3f} s (optlib/{name} {ratio:.2f})")
+        if name != "optlib":
+            cells.append(f"{name} {statistics.median(wall[name]):.3f} s (CPU {statistics.median(cpu[name]):.3f}; "
+                         f"optlib/{name} {ratios[name]:.2f}, CPU {cpu_ratios[name]:.2f})")
     print(f"{label:<34} " + " | ".join(cells), flush=True)
+    for name in tools:
+        phases = _median_phases(outs[name])
+        if phases:
+            print(f"{'':<36}{name} phases (ms): " + ", ".join(f"{k} {1e3 * v:.1f}" for k, v in phases.items()),
+                  flush=True)
+    if writer is not None:
+        for name in tools:
+            others = list(ratios) if name == "optlib" else [name]
+            writer.write(_record(instance or label, name, work, wall[name], cpu[name], outs[name], repeat,
+                                 {f"optlib/{o}": ratios[o] for o in others},
+                                 {f"optlib/{o}": cpu_ratios[o] for o in others}))
+    return {name: statistics.median(v) for name, v in wall.items()}
+
+
+def _median_phases(outs: list[dict]) -> dict[str, float]:
+    keys = [k for k, v in (outs[0] if outs else {}).items() if k.endswith("_s") and isinstance(v, float)]
+    return {k[:-2]: statistics.median(o[k] for o in outs) for k in keys}
+
+
+def _record(instance: str, tool: str, work: str, wall: list, cpu: list, outs: list, repeat: int,
+            ratios: dict, cpu_ratios: dict) -> dict:
+    """One tidy record (optlib.bench.records.make_record) of a tool's measurements on a case."""
+    from optlib.bench.records import make_record, now_iso
+    from optlib.suites import Run
+
+    last = outs[-1] if outs else {}
+    outcome = {k: last[k] for k in ("status", "objective", "bound", "gap", "verified", "message") if k in last}
+    outcome.setdefault("status", "n/a")
+    if outcome["status"] == "n/a":
+        outcome.setdefault("message", {"read": "read only", "build+handoff": "built and handed to HiGHS",
+                                       "build+compile": "built and compiled"}.get(work, work) + ", not solved")
+    extra = {"work": work, "repeat": repeat, "phases_s": _median_phases(outs),
+             "wall_s_all": wall, "cpu_s_all": cpu, "paired_median_ratio": ratios,
+             "paired_median_cpu_ratio": cpu_ratios}
+    if tool != "optlib":                  # this tool's pair as plain numbers, for tables
+        extra["optlib_ratio"] = ratios[f"optlib/{tool}"]
+        extra["optlib_cpu_ratio"] = cpu_ratios[f"optlib/{tool}"]
+    run = Run(suite="build", instance=instance, method=tool, backend="highs" if tool != "cvxpy" else "",
+              options={"work": work} if work else {})
+    return make_record(run, {**outcome, "extra": extra}, wall_s=statistics.median(wall),
+                       cpu_s=statistics.median(cpu), peak_memory_mb=None, memory_source="",
+                       started_at=now_iso())
 
 
 def main() -> None:
@@ -200,26 +297,38 @@ def main() -> None:
     ap.add_argument("--min-raw", type=float, default=0.0,
                     help="netlib: only files whose raw highspy read + solve takes at least this "
                          "many seconds (at most 2 s)")
+    ap.add_argument("--names", default="",
+                    help="netlib: only these files (comma-separated names without extension; "
+                         "--min-raw still applies)")
+    ap.add_argument("--json", metavar="OUT.jsonl",
+                    help="append one tidy record per case and tool to this JSON-lines file")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     cases = a.cases.split(",")
+    writer = None
+    if a.json:
+        from optlib.bench.records import RecordWriter
+
+        writer = RecordWriter(a.json)
     if "transport" in cases:
         for n in (200, 300, 500):
             compare(f"transport LP {n * n // 1000}k vars", {
                 "optlib": lambda n=n: optlib_handoff(optlib_transport(n)),
                 "cvxpy": lambda n=n: cvxpy_transport(n),
                 "pyoptinterface": lambda n=n: poi_transport(n),
-                "highspy": lambda n=n: raw_transport(n)}, a.repeat)
+                "highspy": lambda n=n: raw_transport(n)}, a.repeat, writer, f"transport-{n}x{n}", "build+handoff")
     if "facility" in cases:
         for n in (200, 500, 1000):
             compare(f"facility MILP 50 x {n}", {
                 "optlib": lambda n=n: optlib_handoff(optlib_facility(50, n)),
                 "cvxpy": lambda n=n: cvxpy_facility(50, n),
                 "pyoptinterface": lambda n=n: poi_facility(50, n),
-                "highspy": lambda n=n: raw_facility(50, n)}, a.repeat)
+                "highspy": lambda n=n: raw_facility(50, n)}, a.repeat, writer, f"facility-50x{n}", "build+handoff")
     if "netlib" in cases:
         import highspy
         from optlib.mps import read_mps
+
+        phases = Phases()
 
         def highs_read(path):
             h = highspy.Highs()
@@ -228,27 +337,56 @@ def main() -> None:
             h.readModel(str(path))
             return h
 
+        def raw_read_solve(path):
+            t0 = time.perf_counter()
+            h = highs_read(path)
+            t1 = time.perf_counter()
+            h.run()
+            t2 = time.perf_counter()
+            info = h.getInfo()
+            said = h.modelStatusToString(h.getModelStatus())     # HiGHS's word, unchecked
+            out = {"read_s": t1 - t0, "run_s": t2 - t1, "message": "HiGHS's status, not certified",
+                   "status": said.upper() if said in ("Optimal", "Infeasible") else said}
+            if said == "Optimal":
+                out["objective"] = float(info.objective_function_value)
+            return out
+
+        def ours_read_solve(path):
+            phases.reset()
+            t0 = time.perf_counter()
+            model = optlib.read(str(path))
+            t1 = time.perf_counter()
+            res = model.solve(backend="highs", threads=1)
+            t2 = time.perf_counter()
+            run, handoff = phases.spent.get("run", 0.0), phases.spent.get("handoff", 0.0)
+            tm = res.timings
+            return {"read_s": t1 - t0, "compile_s": tm.compile, "handoff_s": handoff, "run_s": run,
+                    "certify_s": tm.certify, "rest_s": (t2 - t1) - tm.compile - handoff - run - tm.certify,
+                    "status": res.status.name, "objective": res.objective, "bound": res.bound,
+                    "gap": res.gap, "verified": res.verified}
+
         dirs = a.netlib_dir or [str(Path(optlib.__file__).parent / "datasets" / "highs_check")]
         paths: dict[str, Path] = {}  # one file per model name, the first folder's
         for d in dirs:
             for p in sorted(Path(d).glob("*.mps*")):
                 paths.setdefault(p.name.split(".")[0], p)
+        wanted = {n for n in a.names.split(",") if n}
         for name, path in sorted(paths.items()):
+            if wanted and name not in wanted:
+                continue
             try:
                 read_mps(path)  # files optlib refuses (quadratic, NaN, garbage) are left out
             except ValueError:
                 continue
-            def raw(path=path):
-                highs_read(path).run()
-            t_raw = timed(raw)
+            t_raw = timed(lambda path=path: raw_read_solve(path))
             if not a.min_raw <= t_raw <= 2.0:
                 continue
             compare(f"read + solve {name}", {
-                "optlib": lambda path=path: optlib.read(str(path)).solve(backend="highs", threads=1),
-                "highspy": raw}, a.repeat)
+                "optlib": lambda path=path: ours_read_solve(path),
+                "highspy": lambda path=path: raw_read_solve(path)}, a.repeat, writer, name, "read+solve")
             compare(f"  read only {name}", {
                 "optlib": lambda path=path: read_mps(path),
-                "highspy": lambda path=path: highs_read(path)}, a.repeat)
+                "highspy": lambda path=path: highs_read(path)}, a.repeat, writer, name, "read")
     if "maxcut" in cases:
         import cvxpy as cp
 
@@ -268,7 +406,10 @@ def main() -> None:
         def theirs():
             X = cp.Variable((n, n), symmetric=True)
             cp.Problem(cp.Maximize(cp.trace(L @ X) / 4), [X >> 0, cp.diag(X) == 1]).get_problem_data(cp.SCS)
-        compare("max-cut SDP n = 200 (build + compile)", {"optlib": ours, "cvxpy": theirs}, a.repeat)
+        compare("max-cut SDP n = 200 (build + compile)", {"optlib": ours, "cvxpy": theirs}, a.repeat,
+                writer, "maxcut-200", "build+compile")
+    if writer is not None:
+        writer.close()
 
 
 if __name__ == "__main__":

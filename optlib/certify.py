@@ -6,8 +6,9 @@ integer):
 - the point (`optlib.primal_check`): every row, cone, variable bound and integer on its own
   scale, the objective recomputed as 1/2 x'P x + c'x + c0; violations named in the user's words;
 - the bound, continuous problems (`optlib.dual_bound`): derived from the solver's duals moved
-  into K*, with every reduced cost counted against its column's box, a least-squares repair
-  for reduced costs that point to an unbounded side, and rounding accounted for; -inf when no
+  into K*, with every reduced cost counted against its column's box, the duals polished from
+  the solver's simplex basis (`RawResult.basis`) and then a least-squares repair for reduced
+  costs that point to an unbounded side, and rounding accounted for; -inf when no
   finite bound can be derived. A quadratic objective is linearised at the solver's point
   (`optlib.dual_bound.qp_linearisation`: valid for P PSD, P's eigenvalues bounded first).
   The solver's own number is kept apart as `solver_bound`,
@@ -111,8 +112,8 @@ class _Checks:
         self.values: dict[str, float] = {}
 
 
-def _point(sf: StandardForm, x: np.ndarray, tol: Tolerances, acc: _Checks) -> bool:
-    pc = check_point(sf, x, tol.feasibility, tol.integrality)
+def _point(sf: StandardForm, x: np.ndarray, tol: Tolerances, acc: _Checks, absA=None) -> bool:
+    pc = check_point(sf, x, tol.feasibility, tol.integrality, absA)
     acc.values.update(primal_residual=pc.row_residual, bound_residual=pc.bound_residual,
                       integrality_residual=pc.integrality_residual)
     acc.checks["primal_feasible"] = pc.finite and pc.row_residual <= tol.feasibility
@@ -139,13 +140,14 @@ CUTOFF_MARGIN = 1e-3
 
 
 def _continuous_bound(sf: StandardForm, raw: RawResult, acc: _Checks, deadline=None,
-                      cutoff: float | None = None) -> float:
+                      cutoff: float | None = None, absA=None) -> float:
     """The certified bound of a continuous problem (minimisation form), -inf when none."""
     if raw.z is None:
         acc.notes.append("backend returned no duals: no certified bound")
         return -math.inf
     xhat = None if raw.x is None else np.asarray(raw.x, dtype=float)
-    db = dual_bound(sf, np.asarray(raw.z, dtype=float), deadline=deadline, xhat=xhat, cutoff=cutoff)
+    db = dual_bound(sf, np.asarray(raw.z, dtype=float), deadline=deadline, xhat=xhat, cutoff=cutoff,
+                    basis=getattr(raw, "basis", None), absA=absA)
     acc.values["dual_residual"] = db.cone_shift
     if db.message:
         acc.notes.append(db.message)
@@ -171,12 +173,14 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
     x = None if raw.x is None else np.asarray(raw.x, dtype=float)
     point_ok = False
 
+    absA = None
     if raw.status.has_solution:
         if x is None:
             acc.checks["point"] = False
             acc.notes.append("the solver claims a solution but returned no point")
         else:
-            point_ok = _point(sf, x, tol, acc)
+            absA = abs(sf.A)                  # the point check and the bound both scale by it
+            point_ok = _point(sf, x, tol, acc, absA)
             if x.shape == (sf.n,):
                 obj = sf.objective_value(x)
                 if raw.objective is not None and math.isfinite(obj):
@@ -194,7 +198,7 @@ def certify(sf: StandardForm, raw: RawResult, tol: Tolerances | None = None,
                 else "lp-duality"
             cutoff = obj + CUTOFF_MARGIN * (1.0 + abs(obj)) if (point_ok and obj is not None
                                                                 and math.isfinite(obj)) else None
-            bound = _continuous_bound(sf, raw, acc, deadline, cutoff)
+            bound = _continuous_bound(sf, raw, acc, deadline, cutoff, absA)
         if obj is not None and point_ok:
             if _finite(bound) and bound > obj and sf.has_integers:
                 # a solver's MIP bound beyond a feasible incumbent is wrong by at least the excess;
@@ -330,18 +334,23 @@ def _f(v: float | None) -> float:
 
 
 def dual_values(sf: StandardForm, z: np.ndarray) -> dict[str, np.ndarray | float]:
-    """Duals per user constraint: arrays of the constraint's shape, smat(z) for PSD blocks."""
+    """Duals per user constraint: arrays of the constraint's shape, smat(z) for PSD blocks
+    (views into z, one indexing per single-row block: a file's thousands of rows)."""
+    z = np.asarray(z, dtype=float)
+    rows = z.reshape(-1, 1)                   # rows[i]: row i as a (1,) view
     duals: dict[str, np.ndarray | float] = {}
     for rb in sf.row_blocks:
-        zb = np.asarray(z[rb.start:rb.start + rb.size], dtype=float)
-        if rb.cone == "psd":
-            duals[rb.name] = smat(zb)
-        elif rb.cone == "soc":
-            duals[rb.name] = zb
-        elif rb.cone == "exp":            # one (u, v, w) triple per entry
-            duals[rb.name] = zb.reshape(tuple(rb.shape) + (3,))
+        cone, start = rb.cone, rb.start
+        if cone == "psd":
+            duals[rb.name] = smat(z[start:start + rb.size])
+        elif cone == "soc":
+            duals[rb.name] = z[start:start + rb.size]
+        elif cone == "exp":            # one (u, v, w) triple per entry
+            duals[rb.name] = z[start:start + rb.size].reshape(tuple(rb.shape) + (3,))
         elif rb.shape == ():
-            duals[rb.name] = float(zb[0])
+            duals[rb.name] = float(z[start])
+        elif rb.size == 1 and rb.shape == (1,):
+            duals[rb.name] = rows[start]
         else:
-            duals[rb.name] = zb.reshape(rb.shape)
+            duals[rb.name] = z[start:start + rb.size].reshape(rb.shape)
     return duals

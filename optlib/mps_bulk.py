@@ -229,13 +229,24 @@ def _pick(flat: list[str], at: np.ndarray) -> list[str]:
 
 def _pairs(flat: list[str], counts: np.ndarray, lead: np.ndarray) -> tuple[list[str], list[str]]:
     """Lines `lead fields, then (name, value) pairs`: the names and values of all pairs in
-    file order, leaving out each line's first `lead` fields (an array, one per line)."""
-    skip = np.zeros(len(flat), bool)
-    starts = np.cumsum(counts) - counts
-    for k in range(int(lead.max(initial=0))):
-        skip[starts[lead > k] + k] = True
-    rest = list(compress(flat, (~skip).tolist()))
-    return rest[0::2], rest[1::2]
+    file order, leaving out each line's first `lead` fields (an array, one per line). The
+    pairs' positions are computed on arrays and picked in one C-level pass each."""
+    rest = counts - lead
+    if (rest < 0).any() or (rest % 2).any():      # a pair across lines: the general way
+        skip = np.zeros(len(flat), bool)
+        starts = np.cumsum(counts) - counts
+        for k in range(int(lead.max(initial=0))):
+            skip[starts[lead > k] + k] = True
+        fields = list(compress(flat, (~skip).tolist()))
+        return fields[0::2], fields[1::2]
+    per_line = rest // 2
+    total = int(per_line.sum())
+    if total == 0:
+        return [], []
+    line = np.repeat(np.arange(counts.size), per_line)
+    first_pair = np.cumsum(per_line) - per_line            # index of each line's first pair
+    at = (np.cumsum(counts) - counts + lead)[line] + 2 * (np.arange(total) - first_pair[line])
+    return _pick(flat, at), _pick(flat, at + 1)
 
 
 def _rows(flat: list[str], counts: np.ndarray) -> tuple[list[str], np.ndarray, dict[str, int]]:

@@ -181,14 +181,15 @@ def _row_items(sf: StandardForm, x: np.ndarray, absA, feasibility: float,
 
 
 def check_point(sf: StandardForm, x: np.ndarray, feasibility: float = 1e-6,
-                integrality: float = 1e-5) -> PointCheck:
-    """Check x row by row, cone by cone, bound by bound and (for MIPs) integer by integer."""
+                integrality: float = 1e-5, absA=None) -> PointCheck:
+    """Check x row by row, cone by cone, bound by bound and (for MIPs) integer by integer
+    (absA: abs(sf.A) when the caller has it)."""
     x = np.asarray(x, dtype=float)
     if x.shape != (sf.n,) or not np.all(np.isfinite(x)):
         bad = "has the wrong shape" if x.shape != (sf.n,) else "has NaN or infinite entries"
         return PointCheck(math.inf, math.inf, math.nan, math.nan, False,
                           (Violation(f"the solver's point {bad}", math.inf, 1.0),))
-    absA = abs(sf.A)
+    absA = abs(sf.A) if absA is None else absA
     worst, viols = _row_items(sf, x, absA, feasibility)
 
     fin_lb, fin_ub = np.isfinite(sf.lb), np.isfinite(sf.ub)

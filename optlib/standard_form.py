@@ -311,3 +311,6 @@ class RawResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     limit: str | None = None   # 'time_limit', 'iteration_limit', ... when a limit stopped the solve
     resume: Any = None         # backend-specific state to warm-start a refinement from
+    # a simplex basis the LP duals come from, (basic columns, basic rows) as boolean masks in
+    # the form's order: optlib.dual_bound may recompute the duals from it (a hint, never trusted)
+    basis: tuple[np.ndarray, np.ndarray] | None = None
