@@ -49,6 +49,7 @@ from .slim_model import (
 from .validation import check_fit_data, check_predict_data, feature_names_of
 
 AUTO_SUPPORTS = 512     # method='auto' searches supports up to this many feature sets (breastcancer, 5 of 9: 382)
+AUTO_BESTFIRST = 1_000_000   # ... and best first (`bestfirst.py`) up to this many (heart, 5 of 32: 242,825)
 
 
 def _int_bounds(value: Any, d: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +123,10 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
     branch and bound (`boxsearch.py`, no solver); with a constraints hook a node whose best
     model the hook rejects becomes the same IP on that support with its own cuts and a cutoff
     row; pays off when C(d, <= max_features) is small, e.g. 9 features, at most 5; it proves
-    gap 0 or stops at time_limit, rel_gap is not used).
+    gap 0 or stops at time_limit, rel_gap is not used; "bestfirst": the same nodes, each first
+    bounded by cheap threshold bounds (`support_bounds.py`) and searched best first, no cut loop
+    (`bestfirst.py`; auto's choice from AUTO_SUPPORTS to AUTO_BESTFIRST = 1,000,000 sets, e.g. heart,
+    5 of 32: 242,825; with a constraints hook it is "support")).
 
     The reported bound is rounded up to the grid of attainable objective values (errors are
     integers, `grid.py`); the status becomes OPTIMAL when that bound reaches the incumbent.
@@ -175,8 +179,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         if isinstance(self.margin, bool) or not isinstance(self.margin, numbers.Real) or not (
                 0 < self.margin < math.inf):
             raise ValueError(f"margin must be a positive finite number, got {self.margin!r}")
-        if self.method not in ("auto", "mip", "support"):
-            raise ValueError(f"method must be 'auto', 'mip' or 'support', got {self.method!r}")
+        if self.method not in ("auto", "mip", "support", "bestfirst"):
+            raise ValueError(f"method must be 'auto', 'mip', 'support' or 'bestfirst', got {self.method!r}")
         if self.constraints is not None and not callable(self.constraints):
             raise ValueError(f"constraints must be a callable(model, variables), got {self.constraints!r}")
         K = self.max_features
@@ -247,7 +251,8 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         report(f"built: {problem.data.X.shape[0]} distinct rows, {problem.data.X.shape[1]} features")
         self.problem_ = problem
         self.supports_ = None
-        self.cuts_ = self._add_cuts(problem, clock)
+        self.method_ = self._chosen_method(problem)
+        self.cuts_ = None if self.method_ == "bestfirst" and problem.grid_extras() else self._add_cuts(problem, clock)
         parts["cuts"] = self.cuts_.seconds if self.cuts_ is not None else 0.0
         if self.cuts_ is not None:
             report(f"cuts: {parts['cuts']:.1f} s")
@@ -264,10 +269,13 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             report(f"warm start: objective {full_objective(problem, *first):.6g}")
         warn_big_m(problem)
         found = None
-        self.method_ = self._chosen_method(problem)
-        report(f"method {self.method_}" + (" (support search)" if self.method_ == "support" else " (one IP)"))
+        report(f"method {self.method_}" + (" (support search)" if self.method_ in ("support", "bestfirst")
+                                           else " (one IP)"))
         if self.method_ == "support" and problem.grid_extras():
             found = self._fit_supports(problem, first, clock)
+            parts["search"] = self.supports_.seconds
+        elif self.method_ == "bestfirst" and problem.grid_extras():
+            found = self._fit_bestfirst(problem, first, clock)
             parts["search"] = self.supports_.seconds
         if found is None:                     # the single IP decides (also when the support search found nothing)
             searched = self.supports_.seconds if self.supports_ is not None else 0.0
@@ -287,15 +295,21 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _chosen_method(self, problem: SLIMProblem) -> str:
-        """method='auto': 'support' without a constraints hook, with rel_gap 0 (the search always
-        proves gap 0) and at most AUTO_SUPPORTS feature sets (`support.count_supports`), else 'mip'."""
+        """method='auto': without a constraints hook and with rel_gap 0 (the searches always
+        aim at gap 0), 'support' up to AUTO_SUPPORTS feature sets (`support.count_supports`),
+        'bestfirst' up to AUTO_BESTFIRST; else 'mip'. 'bestfirst' with a hook is 'support'
+        (its bound assumes SLIM's own objective and the hook's rows are not searched)."""
+        if self.method == "bestfirst" and self.constraints is not None:
+            return "support"
         if self.method != "auto":
             return self.method
         from .support import count_supports
 
         exact = self.rel_gap is not None and float(self.rel_gap) == 0.0
-        small = count_supports(problem) <= AUTO_SUPPORTS
-        return "support" if small and exact and self.constraints is None else "mip"
+        if not exact or self.constraints is not None:
+            return "mip"
+        n = count_supports(problem)
+        return "support" if n <= AUTO_SUPPORTS else "bestfirst" if n <= AUTO_BESTFIRST else "mip"
 
     def _fit_ip(self, problem: SLIMProblem, start: dict | None, first: tuple[np.ndarray, int] | None,
                 clock: Deadline, searched: float) -> tuple[Result, Result, list[Result], Any]:
@@ -389,6 +403,26 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             return None
         solves = list(search.results)
         point = point_result(self._restricted_box(problem), best, kw, time_limit=clock.left(floor=1.0), log=solves)
+        if point is None:
+            return None
+        return search_result(search, point), point, solves, best
+
+    def _fit_bestfirst(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None, clock: Deadline):
+        """(numbers, point, solves, (coef, intercept)) by the best-first support search
+        (`bestfirst.py`), or None when it found no scoring system (the single IP decides)."""
+        from .bestfirst import best_first_search
+        from .support import point_result, search_result
+
+        fallback = problem.always_wrong
+        if self.cuts_ is not None and self.cuts_.lp_bounds:
+            fallback = max(fallback, max(self.cuts_.lp_bounds))
+        search, best = best_first_search(problem, first, self._time_left(clock), fallback)
+        self.supports_ = search
+        if best is None:
+            return None
+        solves = list(search.results)
+        point = point_result(self._restricted_box(problem), best, self._solve_kw(),
+                             time_limit=clock.left(floor=1.0), log=solves)
         if point is None:
             return None
         return search_result(search, point), point, solves, best

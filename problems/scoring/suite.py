@@ -20,6 +20,10 @@ train_error, method_used.
            haberman, mammo, heart, spambase (C0 = 0.01, points in -10..10, at most 5 features;
            SLIM-mip on highs, SLIM-support where at most 5,000 feature sets), the heart checklist
            on highs, scip, cpsat. Data: shipped with optlib, or --data DIR / $OPTLIB_DATA.
+    uci:   (study) SLIM on heart, breastcancer, haberman, mammo (C0 = 0.01, points in -10..10,
+           at most 5 features, 60 s): 'SLIM-bestfirst' (`method='bestfirst'`, the best-first
+           support search of `bestfirst.py`) beside 'MIP-plain' on highs, scip, cpsat.
+    heart600: (study) 'SLIM-bestfirst' on heart (as in uci) with 600 s: the time to prove the optimum.
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ BACKENDS = ("highs", "scip", "cpsat")
 QUICK = ((60, 5, 2, (0, 1, 2, 3)),)      # n, d, max_features, seeds
 PAPER_SETS = ("breastcancer", "haberman", "mammo", "heart", "spambase")
 SUPPORT_SETS = ("breastcancer", "haberman", "mammo")    # at most 5,000 feature sets of <= 5
+UCI_SETS = ("heart", "breastcancer", "haberman", "mammo")
 MPS_NAME = "slim_breastcancer_max_5_features"
 
 
@@ -75,7 +80,9 @@ class ScoringSuite(MethodSuite):
     """SLIM (support decomposition, IP with cuts), the plain IP on each backend, checklists."""
 
     name = "scoring"
-    handlers = {"SLIM-support": "_slim", "SLIM-mip": "_slim", "MIP-plain": "_plain", "Checklist": "_checklist"}
+    sets = ("quick", "paper", "uci", "heart600")
+    handlers = {"SLIM-support": "_slim", "SLIM-mip": "_slim", "SLIM-bestfirst": "_slim", "MIP-plain": "_plain",
+                "Checklist": "_checklist"}
 
     def _runs(self, which: str, data: str | None) -> list[Run]:
         out: list[Run] = []
@@ -90,6 +97,15 @@ class ScoringSuite(MethodSuite):
                     for be in BACKENDS:
                         out.append(Run(self.name, inst, "SLIM-mip", be, seed, o))
                         out.append(Run(self.name, inst, "MIP-plain", be, seed, o))
+            return out
+        if which in ("uci", "heart600"):
+            for name in UCI_SETS if which == "uci" else ("heart",):
+                locate(f"scoring/{name}.csv", data)
+                o = {"source": name, "n": 0, "d": 0, "C0": 0.01, "coef_bounds": [-10, 10], "max_features": 5,
+                     "time_limit": 60.0 if which == "uci" else 600.0, **extra}
+                out.append(Run(self.name, f"slim-{name}", "SLIM-bestfirst", "highs", 0, o))
+                for be in BACKENDS if which == "uci" else ():
+                    out.append(Run(self.name, f"slim-{name}", "MIP-plain", be, 0, o))
             return out
         locate(f"mps/{MPS_NAME}.mps", data)                    # fail early, naming the file and its source
         for name in PAPER_SETS + ("heart_raw",):
@@ -133,7 +149,7 @@ class ScoringSuite(MethodSuite):
 
     def _slim(self, run: Run) -> dict[str, Any]:
         X, y, names = self._xy(run)
-        method = "support" if run.method == "SLIM-support" else "mip"
+        method = {"SLIM-support": "support", "SLIM-bestfirst": "bestfirst"}.get(run.method, "mip")
         clf = self._classifier(run, method, y)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
