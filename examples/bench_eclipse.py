@@ -1,23 +1,30 @@
-"""ECLipsE / ECLipsE-Fast side by side with LipSDP-Neuron and the product of norms.
+"""ECLipsE / ECLipsE-Fast / eclipse-closed side by side with LipSDP-Neuron, the product of norms
+and (optionally) the authors' own code on the same weights.
 
-Random nets as in the ECLipsE paper (Xu and Sivaranjani, NeurIPS 2024): input 4, output 1,
-`layers` weight matrices with `width` neurons between them, each W_k ~ N(0, 1) rescaled to a
-spectral norm drawn uniformly from [0.4, 1.8] (seed from layers and width), ReLU. Every optlib
-value is certified (eclipse: clique by clique; lipsdp-neuron: the full LMI).
+Nets (`problems/lipschitz/deep.py`): the ECLipsE paper's random nets (input 4, output 1,
+`layers` weight matrices of width w, spectral norms uniform in [0.4, 1.8]) and, with
+`--trained`, bias-free ReLU MLPs trained on the shipped breast-cancer data (torch; weights
+cached under the temp folder). Every optlib value is certified (clique by clique, or the full LMI).
 
     python examples/bench_eclipse.py --quick
-    python examples/bench_eclipse.py --layers 10,30,100 --widths 80 --neuron-max 200
-    python examples/bench_eclipse.py --layers 5,10 --widths 20 --theirs /tmp/theirs/src
+    python examples/bench_eclipse.py --layers 10,30,50,100 --widths 20,80 --trained
+    python examples/bench_eclipse.py --layers 10,30,50,100 --widths 20,80 --trained \\
+        --ours eclipse-fast,eclipse-closed,eclipse-closed-s0 --authors /tmp/eclipse_authors/src --their-solver CLARABEL --neuron-max 0 \\
+        --json benchmarks/records/eclipse-authors.jsonl
 
-`--theirs DIR`: a checkout of the authors' Python package (github YuezhuXu/ECLipsE, its `src`
-folder, never part of optlib) to run their ECLipsE / ECLipsE-Fast on the same nets (needs
-torch and cvxpy); their values are what their code prints (not certified here).
+`--authors DIR` (alias `--theirs`): the `src` folder of a checkout of the authors' Python
+package (github YuezhuXu/ECLipsE; never part of optlib: fetch it yourself, e.g. into /tmp) to
+run their ECLipsE-Fast and ECLipsE (needs torch and cvxpy; their ECLipsE on nets up to
+width `--theirs-max-width`); their values are what their code returns (not
+certified here; nan where it reports a numerical failure). `--json FILE` writes one JSON
+record per (net, method) line.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import platform
 import sys
 import time
 from pathlib import Path
@@ -25,24 +32,22 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _requires import require  # noqa: E402
 
 from problems.lipschitz import lipschitz_bound  # noqa: E402
+from problems.lipschitz.deep import paper_random_net, trained_mlp  # noqa: E402
 from problems.lipschitz.network import from_weights  # noqa: E402
 
-
-def random_net(layers: int, width: int, n_in: int = 4, n_out: int = 1) -> list[np.ndarray]:
-    """`layers` weight matrices n_in -> width -> ... -> width -> n_out, norms uniform in [0.4, 1.8]."""
-    rng = np.random.default_rng(1000 * layers + width)
-    dims = [n_in] + [width] * (layers - 1) + [n_out]
-    out = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        W = rng.standard_normal((b, a))
-        out.append(rng.uniform(0.4, 1.8) * W / np.linalg.norm(W, 2))
-    return out
+random_net = paper_random_net          # the name earlier versions of this script exported
+OURS = ("eclipse-fast", "eclipse-closed", "eclipse-closed-s0", "eclipse")
+#: eclipse-closed-s0: eclipse-closed with search_steps=0 (7 chains: two values of c per family and Fast)
+THEIRS = ("authors eclipse-fast", "authors eclipse")
 
 
-def theirs(src: str, Ws: list[np.ndarray], fast: bool, solver: str | None = None) -> tuple[float, float]:
-    """(value, seconds) of the authors' code on the same weights (ReLU: slopes [0, 1]); nan when
+def theirs(src: str, Ws: list[np.ndarray], fast: bool, solver: str | None = None) -> tuple[float, float, float]:
+    """(value, wall seconds, CPU seconds) of the authors' code on the same weights (ReLU: slopes [0, 1]); nan when
     their code reports a numerical failure (exit code 1). `solver`: a CVXPY solver name to use
     in place of their hard-coded SCS (eps 1e-6) for the layer SDPs."""
     sys.path.insert(0, src)
@@ -53,7 +58,7 @@ def theirs(src: str, Ws: list[np.ndarray], fast: bool, solver: str | None = None
 
     T = [torch.tensor(W, dtype=torch.float64) for W in Ws]
     a, b = [0.0] * (len(Ws) - 1), [1.0] * (len(Ws) - 1)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     if fast:
         v = ECLipsE_Fast(T, a, b)
     else:
@@ -62,59 +67,121 @@ def theirs(src: str, Ws: list[np.ndarray], fast: bool, solver: str | None = None
             cp.Problem.solve = lambda self, *p, **k: solve(self, solver=solver)
         try:
             v, code = ECLipsE(T, a, b)
+        except Exception:  # noqa: BLE001 - their solver's failure is a result here
+            v, code = None, 1
         finally:
             cp.Problem.solve = solve
         if code or v is None:
-            return math.nan, time.perf_counter() - t
-    return float(v), time.perf_counter() - t
+            return math.nan, time.perf_counter() - t, time.process_time() - c
+    return float(v), time.perf_counter() - t, time.process_time() - c
+
+
+def nets(layers: list[int], widths: list[int], trained: bool) -> list[tuple[str, list[np.ndarray], dict]]:
+    """(name, weights, how it was made) for every requested net."""
+    out = []
+    for kind in ("random", "trained-bc") if trained else ("random",):
+        for L in layers:
+            for w in widths:
+                if kind == "random":
+                    out.append((f"random-{L}x{w}", paper_random_net(L, w), {"kind": "paper_random_net"}))
+                else:
+                    Ws, info = trained_mlp(L, w)
+                    out.append((f"trained-bc-{L}x{w}", Ws, {"kind": "trained_mlp", **info}))
+    return out
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--layers", default="10,30,100", help="comma-separated numbers of weight matrices")
     ap.add_argument("--widths", default="80", help="comma-separated widths")
+    ap.add_argument("--trained", action="store_true", help="also the breast-cancer MLPs (torch)")
     ap.add_argument("--neuron-max", type=int, default=200, help="run lipsdp-neuron up to this many hidden neurons")
     ap.add_argument("--limit", type=float, default=600.0, help="time limit (s) per lipsdp-neuron solve")
-    ap.add_argument("--theirs", default=None, help="path of the authors' src folder (outside optlib)")
-    ap.add_argument("--theirs-max-layers", type=int, default=10, help="run their ECLipsE (SDP) up to this depth")
+    ap.add_argument("--authors", "--theirs", dest="authors", default=None,
+                    help="path of the authors' src folder (outside optlib)")
+    ap.add_argument("--theirs-max-width", type=int, default=20,
+                    help="run their ECLipsE (SDP) on nets up to this width (their SCS fails its own check at 80)")
+    ap.add_argument("--theirs-max-layers", type=int, default=10 ** 6, help="and up to this many weight matrices")
     ap.add_argument("--their-solver", default=None, help="CVXPY solver for their layer SDPs (default: their SCS)")
+    ap.add_argument("--ours", default=",".join(OURS), help="comma-separated optlib methods to run (empty: none)")
     ap.add_argument("--quick", action="store_true", help="small nets only (seconds)")
-    ap.add_argument("--json", default=None, help="write the rows as JSON here")
+    ap.add_argument("--json", default=None, help="write one JSON record per (net, method) line here")
     args = ap.parse_args(argv)
+    if args.trained:
+        require("torch", why="training the MLPs of --trained")
+    if args.authors:
+        require("torch", "cvxpy", why="the authors' code of --authors")
     layers = [3, 6] if args.quick else [int(v) for v in args.layers.split(",")]
     widths = [8] if args.quick else [int(v) for v in args.widths.split(",")]
-    rows = []
-    print("| net | naive | eclipse-fast | eclipse | lipsdp-neuron | their fast | their eclipse |")
-    print("|---|---|---|---|---|---|---|")
-    for L in layers:
-        for w in widths:
-            Ws = random_net(L, w)
-            net = from_weights(Ws, "relu")
-            row: dict = {"layers": L, "width": w, "neurons": sum(net.hidden), "naive": net.naive_bound()}
-            for m in ("eclipse-fast", "eclipse"):
-                b = lipschitz_bound(net, m, lower=False)
-                row[m] = (b.value, b.time, b.verified)
-            if sum(net.hidden) <= args.neuron_max:
+    ours = tuple(m for m in args.ours.split(",") if m)
+    bad = sorted(set(ours) - set(OURS))
+    if bad:
+        ap.error(f"--ours takes {', '.join(OURS)}; got {', '.join(bad)}")
+    cols = ours + (("lipsdp-neuron",) if ours else ()) + (THEIRS if args.authors else ())
+    records: list[dict] = []
+    print("| net | naive | " + " | ".join(cols) + " |")
+    print("|---|---|" + "---|" * len(cols))
+    for name, Ws, how in nets(layers, widths, args.trained):
+        net = from_weights(Ws, "relu")
+        neurons = int(sum(net.hidden))
+        row: dict[str, tuple] = {}
+        if ours:
+            for m in ours:
+                t, c = time.perf_counter(), time.process_time()
+                b = (lipschitz_bound(net, "eclipse-closed", lower=False, search_steps=0) if m == "eclipse-closed-s0"
+                     else lipschitz_bound(net, m, lower=False))
+                row[m] = (b.value, time.perf_counter() - t, time.process_time() - c, b.verified)
+            if neurons <= args.neuron_max:
+                t, c = time.perf_counter(), time.process_time()
                 b = lipschitz_bound(net, "lipsdp-neuron", lower=False, time_limit=args.limit)
-                row["lipsdp-neuron"] = (b.value, b.time, b.verified)
-            if args.theirs:
-                row["their fast"] = theirs(args.theirs, Ws, True)
-                if L <= args.theirs_max_layers:
-                    row["their eclipse"] = theirs(args.theirs, Ws, False, args.their_solver)
+                row["lipsdp-neuron"] = (b.value, time.perf_counter() - t, time.process_time() - c, b.verified)
+        if args.authors:
+            row["authors eclipse-fast"] = theirs(args.authors, Ws, True)
+            if int(Ws[0].shape[0]) <= args.theirs_max_width and len(Ws) <= args.theirs_max_layers:
+                row["authors eclipse"] = theirs(args.authors, Ws, False, args.their_solver)
 
-            def cell(key: str) -> str:
-                if key not in row:
-                    return "-"
-                v, t, *ok = row[key]
-                return f"{v:.6g} ({t:.2f} s{'' if not ok or ok[0] else ', NOT verified'})"
+        def cell(key: str) -> str:
+            if key not in row:
+                return "-"
+            v, t, _, *ok = row[key]
+            return f"{v:.6g} ({t:.2f} s{'' if not ok or ok[0] else ', NOT verified'})"
 
-            print(f"| {L} x {w} | {row['naive']:.6g} | " + " | ".join(
-                cell(k) for k in ("eclipse-fast", "eclipse", "lipsdp-neuron", "their fast", "their eclipse")) + " |",
-                flush=True)
-            rows.append(row)
+        print(f"| {name} | {net.naive_bound():.6g} | " + " | ".join(cell(k) for k in cols) + " |", flush=True)
+        for key, (v, t, cpu, *ok) in row.items():
+            records.append(tidy_record(name, Ws, neurons, net.naive_bound(), how, key, v, t, cpu,
+                                       bool(ok[0]) if ok else None, args.their_solver))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
-    return rows
+        from optlib.bench.records import RecordWriter
+
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        with RecordWriter(args.json, append=False) as w:
+            for r in records:
+                w.write(r)
+    return records
+
+
+def tidy_record(name: str, Ws, neurons: int, naive: float, how: dict, key: str, value: float, wall: float,
+                cpu: float, certified: bool | None, their_solver: str | None) -> dict:
+    """One optlib.bench.records record (suite 'eclipse'): objective = the bound, verified = certified
+    here (None for the authors' values, which are not certified here), extras = the net's shape."""
+    from optlib.bench.records import make_record, now_iso
+    from optlib.suites.base import Run
+
+    authors = key.startswith("authors")
+    finite = math.isfinite(value)
+    extra = {"layers": len(Ws), "width": int(Ws[0].shape[0]), "neurons": neurons, "naive": float(naive),
+             "net_source": how}
+    if authors:
+        extra.update(code="github YuezhuXu/ECLipsE (src/eclipse_nn), run outside optlib",
+                     solver=(their_solver or "SCS (their default)") if key == "authors eclipse" else None)
+    outcome = {"status": ("FEASIBLE" if finite else "ERROR"), "objective": value if finite else None,
+               "verified": None if authors else bool(certified),
+               "message": ("value as returned by the authors' code; not certified here"
+                           + ("" if finite else "; their code reported a numerical failure")) if authors else "",
+               "extra": extra}
+    run = Run(suite="eclipse", instance=name, method=key, backend="")
+    return make_record(run, outcome, wall_s=float(wall), cpu_s=float(cpu), peak_memory_mb=None,
+                       memory_source="not measured", started_at=now_iso())
 
 
 if __name__ == "__main__":

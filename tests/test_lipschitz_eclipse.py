@@ -126,7 +126,8 @@ def test_bench_eclipse_quick():
     script = Path(__file__).resolve().parents[1] / "examples" / "bench_eclipse.py"
     out = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "| 3 x 8 |" in out.stdout and "| 6 x 8 |" in out.stdout and "NOT verified" not in out.stdout
+    assert "| random-3x8 |" in out.stdout and "| random-6x8 |" in out.stdout and "NOT verified" not in out.stdout
+    assert "eclipse-closed" in out.stdout
 
 
 def test_eclipse_honours_its_time_limit():

@@ -4,7 +4,8 @@ Fazlyab, Robey, Hassani, Morari, Pappas, "Efficient and Accurate Estimation of L
 Constants for Deep Neural Networks" (NeurIPS 2019); Pauli, Havens, Araujo, Garg,
 Khorrami, Allgoewer, Hu, "Novel Quadratic Constraints for Extending LipSDP beyond
 Slope-Restricted Activations" (ICLR 2024); Xu, Sivaranjani, "ECLipsE: Efficient Compositional
-Lipschitz Constant Estimation for Deep Neural Networks" (NeurIPS 2024).
+Lipschitz Constant Estimation for Deep Neural Networks" (NeurIPS 2024); Syed, Hu, "Improved
+Scalable Lipschitz Bounds for Deep Neural Networks" (arXiv 2503.14297, 2025).
 """
 from .api import lipschitz_bound
 from .bound import LipschitzBound, LMICertificate

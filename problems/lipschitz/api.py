@@ -15,7 +15,9 @@ optimum by a first-order method in torch on CUDA or CPU, for thousands of neuron
 (Pauli et al., ICLR 2024; `grouped.py`): GroupSort / MaxMin / Householder and residual
 layers, l2 and l_inf. ``auto`` picks lipsdp-neuron for l2 slope-restricted networks and
 lipsdp-nsr otherwise; ``eclipse`` and ``eclipse-fast`` (Xu and Sivaranjani, NeurIPS 2024;
-`eclipse.py`): LipSDP-Neuron decomposed into layer-wise problems, certified clique by clique.
+`eclipse.py`): LipSDP-Neuron decomposed into layer-wise problems, certified clique by clique;
+``eclipse-closed`` (after Syed and Hu 2025; `eclipse_closed.py`): the best of three closed-form
+families of diagonal multipliers for the same chain, ECLipsE-Fast among them.
 ``auto`` (the default, `auto.py`) picks lipsdp-nsr for GroupSort / MaxMin / Householder,
 residual nets and l_inf, lipsdp-neuron for slope-restricted nets that fit one SDP, and the
 layer-wise, first-order or chordal path for larger ones; the answer's `reason` says why.
@@ -50,13 +52,14 @@ from .options import merge_solve_options as _merge_options
 
 CHORDAL_METHODS = ("lipsdp-neuron-chordal",)
 FIRST_ORDER_METHODS = ("lipsdp-neuron-fo",)
-ECLIPSE_METHODS = ("eclipse", "eclipse-fast")
+ECLIPSE_METHODS = ("eclipse", "eclipse-fast", "eclipse-closed")
 METHODS = ("naive",) + LIPSDP_METHODS + CHORDAL_METHODS + FIRST_ORDER_METHODS + ECLIPSE_METHODS + ("lipsdp-nsr", "auto")
 NORMS = ("l2", "linf")
 _LIPSDP_OPTIONS = ("n_pairs", "seed", "compress", "normalize", "dense_limit", "repair", "form")
 _FIRST_ORDER_OPTIONS = ("device", "max_iter", "lr", "tol", "patience", "compress", "dense_limit", "repair", "dtype")
 _NSR_OPTIONS = ("output",)
 _ECLIPSE_OPTIONS = ("layer_solver", "max_iter")
+_CLOSED_OPTIONS = ("search_steps",)
 
 
 def _norm(norm: Any) -> str:
@@ -160,13 +163,21 @@ def _dispatch(net: Any, method: str, norm: str, backend: str, split: int | None,
                              "use method='lipsdp-nsr'")
         if split is not None:
             raise ValueError(f"split is not supported by {method}; it is layer-wise already")
-        unknown = sorted(set(method_options) - set(_ECLIPSE_OPTIONS))
+        known = _CLOSED_OPTIONS if method == "eclipse-closed" else _ECLIPSE_OPTIONS
+        unknown = sorted(set(method_options) - set(known))
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(unknown)} for {method}; "
-                             f"it takes {', '.join(_ECLIPSE_OPTIONS)}")
+                             f"it takes {', '.join(known)}")
         if method == "eclipse-fast" and method_options:
             raise ValueError(f"eclipse-fast is a closed form and takes no options, got {', '.join(sorted(method_options))}")
         solve_opts = _merge_options(options, legacy, None)
+        if method == "eclipse-closed":
+            from .eclipse_closed import eclipse_closed_bound
+
+            if solve_opts or backend not in ("auto", "numpy"):
+                raise ValueError("eclipse-closed runs in numpy: it takes no backend or options")
+            result = eclipse_closed_bound(net, time_limit=deadline, **method_options)
+            return _finish(result, net, norm, lower, lower_options, t0, deadline, report)
         result = eclipse_bound(net, method, backend=backend, time_limit=deadline, options=solve_opts,
                                **method_options)
         return _finish(result, net, norm, lower, lower_options, t0, deadline, report)

@@ -36,6 +36,7 @@ There is no dual bound on LipSDP's optimum (bound = -inf): the status is FEASIBL
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any, Callable
@@ -54,7 +55,8 @@ from .network import Network
 
 METHODS = ("eclipse", "eclipse-fast")
 EPS = float(np.finfo(float).eps)
-__all__ = ["METHODS", "eclipse_bound", "clique_check", "pow2_scale"]
+Chooser = Callable[[int, "_Layer", np.ndarray], tuple[np.ndarray, str]]
+__all__ = ["METHODS", "eclipse_bound", "certified_chain", "clique_check", "pow2_scale"]
 
 
 def pow2_scale(weights: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -279,31 +281,16 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
         options = {"eps_abs": 1e-7, "eps_rel": 1e-7, **options}   # SCS's 1e-4 loses ~10 % per layer
     options = dict(options or {})
     deadline = Deadline.of(time_limit)
-    if len(net.weights) == 1:
-        return spectral_part(net.weights[0], t0)
-    alpha, beta = neuron_slopes(net)
-    Ws, es = pow2_scale(list(net.weights))
-    hidden = list(net.hidden)
-    offs = np.concatenate([[0], np.cumsum(hidden)]).astype(int)
-    L = len(hidden)
-    X = np.eye(Ws[0].shape[1])
-    lams: list[np.ndarray] = []
-    lmins: list[float] = []
     results: list[Any] = []
-    kinds: dict[str, int] = {}
-    repaired, failed, limit = False, None, None
-    t_solve = t_cert = 0.0
-    c = math.nan
-    for k in range(L):
-        sl = slice(offs[k], offs[k + 1])
-        layer = _Layer(X, Ws[k], alpha[sl], beta[sl])
-        W_next = Ws[k + 1]
-        t1 = time.perf_counter()
+    state = {"limit": None}
+    L = len(net.hidden)
+
+    def choose(k: int, layer: _Layer, W_next: np.ndarray) -> tuple[np.ndarray, str]:
         lam_fast = _fast_lambda(layer)
         lam_sdp = None
         if method == "eclipse":
             if deadline.expired():
-                limit = "time_limit"
+                state["limit"] = "time_limit"
             elif layer_solver == "fo":
                 share = deadline.left(fraction=1.0 / (L - k)) if deadline.limited else None
                 lam_sdp, _ = _fo_lambda(layer, W_next, lam_fast, max_iter=int(max_iter),
@@ -314,8 +301,41 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
                                            options)
                 results.append(res)
         lam, how = _pick(layer, lam_sdp, lam_fast, lambda Xk: _capacity(Xk, W_next))
-        if layer_solver == "fo":
-            how = how.replace("sdp", "layer fo")
+        return lam, (how.replace("sdp", "layer fo") if layer_solver == "fo" else how)
+
+    out = certified_chain(net, method, choose, t0)
+    changes: dict[str, Any] = {"result_": results[-1]} if results else {}
+    if state["limit"]:
+        changes.update(path=out.path + "; time limit reached: later layers took the Fast choice",
+                       limit_reached=state["limit"])
+    return dataclasses.replace(out, **changes) if changes else out
+
+
+def certified_chain(net: Network, method: str, choose: Chooser, t0: float | None = None) -> LipschitzBound:
+    """The bound from multipliers picked layer by layer by `choose(k, layer, W_next) -> (lambda,
+    how)` on the 2^-e scaled weights, every clique matrix G_k formed again and checked (module
+    docstring); unverified (the product of norms) when a layer fails."""
+    t0 = time.perf_counter() if t0 is None else t0
+    if len(net.weights) == 1:
+        return spectral_part(net.weights[0], t0)
+    alpha, beta = neuron_slopes(net)
+    Ws, es = pow2_scale(list(net.weights))
+    hidden = list(net.hidden)
+    offs = np.concatenate([[0], np.cumsum(hidden)]).astype(int)
+    L = len(hidden)
+    X = np.eye(Ws[0].shape[1])
+    lams: list[np.ndarray] = []
+    lmins: list[float] = []
+    kinds: dict[str, int] = {}
+    repaired, failed = False, None
+    t_solve = t_cert = 0.0
+    c = c_star = math.nan
+    for k in range(L):
+        sl = slice(offs[k], offs[k + 1])
+        layer = _Layer(X, Ws[k], alpha[sl], beta[sl])
+        W_next = Ws[k + 1]
+        t1 = time.perf_counter()
+        lam, how = choose(k, layer, W_next)
         kinds[how.split(" (")[0]] = kinds.get(how.split(" (")[0], 0) + 1
         schur = layer.schur(lam)
         t_solve += time.perf_counter() - t1
@@ -364,14 +384,12 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
     counts = ", ".join(f"{v} {k}" for k, v in kinds.items())
     path = (f"{method}: {L} layer-wise steps ({counts}), each clique of order n_k-1 + n_k checked by eigvalsh; "
             f"weights scaled by 2^-e (sum e = {int(es.sum())}); solve {t_solve:.2f} s, certificate {t_cert:.2f} s")
-    if limit:
-        path += "; time limit reached: later layers took the Fast choice"
     stages = {"solve": t_solve, "certify": t_cert}
     if failed is not None:
         cert = LMICertificate(False, tuple(-v for v in lmins), repaired, None, None, 0.0, failed)
         return LipschitzBound(value=net.naive_bound(), method=f"{method} (not verified: product of norms)",
                               norm="l2", certificate=cert, path=path + f"; {failed}; value is the product of norms",
-                              time=time.perf_counter() - t0, stage_times=stages, limit_reached=limit)
+                              time=time.perf_counter() - t0, stage_times=stages)
     value = math.sqrt(c) * scale
     rho_solver = c_star * scale ** 2
     lam_all = np.concatenate(lams)
@@ -383,5 +401,4 @@ def eclipse_bound(net: Network, method: str = "eclipse", backend: str = "auto",
     multipliers = {"rho": rho_orig, "lambda": [lam_orig[offs[k]:offs[k + 1]] for k in range(L)],
                    "scale_exponents": es}
     return LipschitzBound(value=value, method=method, norm="l2", certificate=cert, multipliers=multipliers,
-                          result_=results[-1] if results else None, path=path, time=time.perf_counter() - t0,
-                          stage_times=stages, limit_reached=limit)
+                          path=path, time=time.perf_counter() - t0, stage_times=stages)
