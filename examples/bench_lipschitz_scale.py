@@ -86,7 +86,7 @@ def main() -> None:
     ap.add_argument("--methods", default="fo,neuron-scs,cvxpy-scs")
     ap.add_argument("--limit", type=float, default=300.0)
     ap.add_argument("--max-cvxpy-neurons", type=int, default=600,
-                    help="skip CVXPY above this many neurons (it needs > 16 GB at 900, see docs/benchmarks.md)")
+                    help="skip CVXPY above this many neurons (it needs > 16 GB at 900, see docs/studies.md)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--data", default=None,
                     help="a folder holding networks/*.mat (default: $OPTLIB_DATA, then the copies shipped with optlib)")

@@ -22,7 +22,7 @@ common-K3, iris); --no-real drops iris/wine/digits; --backend keeps the SDP runs
 --scale n1 n2 ... (a study no suite covers) adds the low-rank path on a separated K = 4, d = 10
 mixture of each size. --threads sets the BLAS threads (default 1).
 
-Dropped flags: --ilasdp and --compare-old (ILASDP runs with its defaults; docs/benchmarks.md
+Dropped flags: --ilasdp and --compare-old (ILASDP runs with its defaults; docs/studies.md
 keeps the comparison with the previous ones), EM10; --out is now --json (JSON lines, one tidy
 record per run: `optlib bench report OUT`).
 """

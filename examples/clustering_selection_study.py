@@ -10,7 +10,7 @@ the pick: l_nu (`starts.labels_loglik`) with full / diagonal / spherical covaria
 nu = 0 and 10, BIC (`starts.select_covariance` with nu = 10, then the best candidate by l_nu
 in the chosen model, as ILASDP(covariance='auto') picks its start), BIC followed by EM from
 the picked partition (`refine.em_refine`), and the best candidate (an oracle that
-knows the truth). This study chose covariance='auto' (docs/benchmarks.md).
+knows the truth). This study chose covariance='auto' (docs/studies.md).
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ mean errors, per-seed wins / ties / losses against EM-BIC, and how often each cr
 lower-error partition of a disagreeing pair first; seeds where the partitions differ are split into
 "one basin" (EM from either ends at the same mixture log-likelihood, within BASIN_NATS: they differ
 only in the labelling criterion, classification likelihood vs posterior) and "two basins" (EM-BIC
-stopped at another local optimum). Findings in docs/benchmarks.md (issue 20).
+stopped at another local optimum). Findings in docs/studies.md (issue 20).
 """
 from __future__ import annotations
 

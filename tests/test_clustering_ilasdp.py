@@ -308,7 +308,7 @@ def test_covariance_shrinkage_enters_the_iterations():
 
 
 def test_ilasdp_and_em_bic_share_the_mixture_on_k2_and_differ_only_by_the_labelling_criterion():
-    """The documented finding of docs/benchmarks.md (issue 20), on one seed of the benchmark's
+    """The documented finding of docs/studies.md (issue 20), on one seed of the benchmark's
     hetero K=2 setting (seed 401): ILASDP and EM-BIC label 3 of 60 points differently, EM started from
     either partition reaches the same mixture likelihood (one basin: no global search can help), and
     the ILASDP partition has the higher classification likelihood l_nu while the EM-BIC partition is

@@ -12,7 +12,7 @@ Our choices (the paper body was not readable here, see `lasdp.py`):
 * covariance_update='membership' (default) re-estimates Sigma_k from the relaxed Z_k of the
   last LA-SDP, Sigma_k = X'(diag(Z_k 1) - Z_k)X / 1'Z_k 1 (equal to the label estimate at an
   integral Z_k, share-weighted like an EM M-step at a fractional one); 'labels' uses the
-  rounded labels. Chosen on held-out seeds (docs/benchmarks.md): lower error on both
+  rounded labels. Chosen on held-out seeds (docs/studies.md): lower error on both
   heterogeneous settings.
 * Safeguard: the rounded SDP need not raise the likelihood, so each run keeps the iterate (or
   its start) with the highest log-likelihood (`best_iteration_`).
@@ -27,7 +27,7 @@ Our choices (the paper body was not readable here, see `lasdp.py`):
   attributes are reported (`start_names_`,
   `start_scores_`, `best_start_`). The previous defaults (init + 3 k-means++ runs, all run,
   plain likelihood) are n_init=4, start_pool=('kmeans',), pool_size=None,
-  selection_shrinkage=0. Chosen on held-out seeds 100-132 only (docs/benchmarks.md).
+  selection_shrinkage=0. Chosen on held-out seeds 100-132 only (docs/studies.md).
 * covariance_shrinkage (default 0) applies the same shrinkage to the covariances of the
   iterations (a regularised likelihood); on held-out seeds it changed the error by at most
   0.003, so it is off by default.
@@ -40,7 +40,7 @@ Our choices (the paper body was not readable here, see `lasdp.py`):
   of the mixture in the same covariance model, and labels_ are its MAP labels (`refine.py`;
   the labels-as-parameters likelihood is the classification likelihood, biased where
   clusters overlap). It helped the pool partitions alone but raised the final error on all
-  three heterogeneous settings of held-out seeds 100-119 (docs/benchmarks.md), so it is off.
+  three heterogeneous settings of held-out seeds 100-119 (docs/studies.md), so it is off.
 * The low-rank path starts each LA-SDP at the posterior shares of the current Gaussians
   (`gaussian.responsibilities`), not at the current partition (a local minimum of the
   factored problem that it rarely left).

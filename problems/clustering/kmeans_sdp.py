@@ -86,7 +86,7 @@ CLARABEL_SECONDS_PER_K3 = 1.1e-10
 SDP_SHARE = 0.8               # share of the time left that the SDP solve may take
 #: solver="auto": when no witness certifies the low-rank partition, the SDP is solved up to this n
 #: and when the best witness leaves at most this relative gap (a larger one: the relaxation was
-#: not tight in the cases measured, docs/benchmarks.md, and the SDP costs a minute at n = 90)
+#: not tight in the cases measured, docs/studies.md, and the SDP costs a minute at n = 90)
 AUTO_SDP_FALLBACK_MAX_N = 100
 AUTO_SDP_FALLBACK_GAP = 0.25
 WITNESS_MIN_SECONDS = 1.0     # the small-SDP witness starts only with this much time left

@@ -16,7 +16,7 @@ Sigma_k = (n_k S_k + nu W) / (n_k + nu) (nu pseudo-points; nu = 0 is the objecti
 iterations raise). With few points per cluster the MLE l(G) overfits the covariances and is
 biased as a partition criterion (the classification likelihood, Celeux & Govaert 1992);
 shrinkage towards a pooled covariance as in regularised discriminant analysis (Friedman
-1989) damps that. The kinds, counts and nu were chosen on held-out seeds (docs/benchmarks.md).
+1989) damps that. The kinds, counts and nu were chosen on held-out seeds (docs/studies.md).
 
 `select_covariance` picks the covariance model (full, diagonal or spherical per cluster) by
 BIC (Schwarz 1978), as model-based clustering does (Fraley & Raftery 2002, mclust):

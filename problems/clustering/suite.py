@@ -14,7 +14,7 @@ the best label matching), certified (SDPKMeans: exact recovery certified).
     quick: gaussian_mixture n = 30, d = 2: K = 3 separation 4 and K = 2 separation 3, and a
            heterogeneous K = 3, d = 3, n = 30 mixture, seeds 0 and 1; 60 s per run;
            baseline = the exact K-means optimum
-    paper: the settings of docs/benchmarks.md (examples/clustering_benchmark.py): two common and
+    paper: the settings of docs/studies.md (examples/clustering_benchmark.py): two common and
            three heterogeneous mixtures (n = 60-90) x seeds 0..19, and iris, wine, digits
            (standardised; scikit-learn's copies); 120 s per run; baseline = KMeans's inertia
 """

@@ -10,7 +10,7 @@ fdr, nnz of the graph thresholded at 0.3 against the true one, and for TOPO `at_
 (objective within 1e-6 relative of the exact optimum).
 
     quick: ER2, ER4, SF4 x d = 8, 10 x seeds 0, 1, n = 500: TOPO, ExactDAG, NOTEARS (20 s limit)
-    paper: d in 10, 20, 50, 100 x ER2, ER4, SF4 x seeds 0..4, n = 1000 (docs/benchmarks.md):
+    paper: d in 10, 20, 50, 100 x ER2, ER4, SF4 x seeds 0..4, n = 1000 (docs/studies.md):
            TOPO (defaults), TOPO-ref (the reference code's sizes, one large search), TOPO-r4
            (4 restarts), ExactDAG (d = 10), NOTEARS (d <= 20, 300 s limit)
 """

@@ -11,7 +11,7 @@ by enumerating the linear regions, `exact.exact_lipschitz_regions`; the baseline
     quick: random ReLU nets 2 - w x k - 2 (weights N(0, 1/fan_in), the run's seed) for
            (w, k) = (8, 2), (10, 3), seeds 0 and 1; 60 s per run; baseline = the exact
            constant (every run recomputes nothing: it is cached per process)
-    paper: docs/benchmarks.md: the LipSDP authors' nets (lipsdp_random_weights 2-10-30-20-2 with
+    paper: docs/studies.md: the LipSDP authors' nets (lipsdp_random_weights 2-10-30-20-2 with
            its exact constant, lipsdp_mnist_weights 784-50-10; shipped with optlib) and random
            10 - w x k - 10 nets (seed 0) 2 x 64, 3 x 100, 8 x 64; 300 s per run
     deep:  the layer-wise methods (eclipse, eclipse-fast, eclipse-closed) beside the naive bound,

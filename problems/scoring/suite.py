@@ -15,7 +15,7 @@ train_error, method_used.
            cpsat) proves the optimum in about a second (60 s limit), so outcomes do not depend on
            timing (n = 80, d = 6, 3 features already takes the plain IP 5-60 s on a busy machine);
            baseline = SLIM-support's optimum
-    paper: docs/benchmarks.md, 60 s per run: the MIPLIB instance slim_breastcancer_max_5_features
+    paper: docs/studies.md, 60 s per run: the MIPLIB instance slim_breastcancer_max_5_features
            (MIP-plain, SLIM-mip, SLIM-support on highs, scip, cpsat), SLIM on breastcancer,
            haberman, mammo, heart, spambase (C0 = 0.01, points in -10..10, at most 5 features;
            SLIM-mip on highs, SLIM-support where at most 5,000 feature sets), the heart checklist

@@ -7,11 +7,11 @@ MILPs, on `backend`), 'greedy' (the paper's true-error baseline), 'hosvd-greedy'
 maximisation; `bound` an upper bound on its optimum). Extras: shape, size, ratio = packed value /
 exact's, error_bound (discarded energy / ||X||^2), rre (squared relative error of the fitted
 Tucker decomposition of that shape after `hooi_iters` HOOI sweeps). The singular values are
-computed once per instance and not timed (as in docs/benchmarks.md).
+computed once per instance and not timed (as in docs/studies.md).
 
     quick: a random Tucker tensor 30^3 of ranks (4, 8, 12) with 10 % noise and a video-like
            16 x 24 x 32 x 3 tensor (the run's seed), budgets 1,000, 3,000, 8,000; 60 s per run
-    paper: docs/benchmarks.md: china and flower (scikit-learn's sample images, need Pillow),
+    paper: docs/studies.md: china and flower (scikit-learn's sample images, need Pillow),
            mushroom (order 22, shipped with optlib), random Tucker 100^3 ranks (16, 32, 64) +
            10 % noise, video 64 x 90 x 120 x 3 (seed 0); budgets 4,000 .. 100,000; 5 HOOI sweeps
            (mushroom: truncated HOSVD); greedy on mushroom only up to 16,000
