@@ -12,7 +12,9 @@
 Data: random instances from the paper's generators (--integral: integer data as in the published
 files, so knapsack recourse values come from the exact dynamic programme), first stages and scenarios
 (--sampling guided: x near greedy decisions, scenarios hitting accepted items), recourse values by
-our exact solvers; training: Adam, MSE, on the GPU when there is one.  --data-cache stores the
+our exact solvers, labelled on an `optlib.bench.executors` executor (--executor local / processes / dask,
+--scheduler tcp://HOST:PORT for a running Dask cluster); training: Adam, MSE, on --device (auto: the GPU
+when torch sees one, else the CPU; cuda[:N] asks for one and fails clearly without it).  --data-cache stores the
 labelled samples (npz, plain arrays) and reuses them if the file exists; --collect-only stops there.
 Prints the data and training times.
 --quick: 4 small knapsack instances, 2 epochs, written to a temporary folder (not over the shipped models).
@@ -80,6 +82,11 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=25)
     ap.add_argument("--train-time-limit", type=float, default=None, help="seconds of training at most")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--executor", choices=["local", "processes", "dask"], default=None,
+                    help="who labels the samples (optlib.bench.executors; default: local for --jobs 1, else "
+                         "processes)")
+    ap.add_argument("--scheduler", default=None, help="--executor dask: tcp://HOST:PORT of a running cluster")
+    ap.add_argument("--device", default="auto", help="training device: auto (cuda when present), cpu, cuda[:N]")
     ap.add_argument("--adversary-time-limit", type=float, default=30.0, help="stored with the model")
     ap.add_argument("--sampling", choices=["uniform", "guided"], default="uniform")
     ap.add_argument("--features", type=int, default=None, help="item feature version (knapsack: 1 or 2)")
@@ -97,6 +104,11 @@ def main() -> None:
                         out=tempfile.mkdtemp(prefix="neur2ro-quick-"))
         args = ap.parse_args()
     require("torch", why="training the value network")
+    from problems.robust import resolve_device
+    try:                                            # a bad or missing device fails before the data
+        print(f"training device: {resolve_device(args.device)}", flush=True)
+    except ValueError as exc:
+        sys.exit(f"robust_train.py: {exc}")
     problems = ["knapsack", "capital_budgeting"] if args.problem == "both" else [args.problem]
     for problem in problems:
         t0 = time.perf_counter()
@@ -104,7 +116,8 @@ def main() -> None:
                         n_jobs=args.jobs, seed=args.seed, verbose=True, batch_size=args.batch_size, lr=args.lr,
                         patience=args.patience, sampling=args.sampling, feature_version=args.features,
                         interaction=args.interaction, train_time_limit=args.train_time_limit,
-                        adversary_time_limit=args.adversary_time_limit)
+                        adversary_time_limit=args.adversary_time_limit, device=args.device,
+                        executor=args.executor, scheduler=args.scheduler)
         cache = Path(args.data_cache) if args.data_cache and problem == "knapsack" else None
         if cache is not None and cache.is_file():
             data = load_knapsack_data(cache)
@@ -112,9 +125,10 @@ def main() -> None:
         else:
             insts = random_instances(problem, args.instances, SIZES[problem], seed=args.seed, integral=args.integral)
             data = collect_data(insts, args.first_stage, args.scenarios, n_jobs=args.jobs, seed=args.seed,
-                                progress=True, sampling=args.sampling)
+                                progress=True, sampling=args.sampling, executor=args.executor,
+                                scheduler=args.scheduler)
             print(f"{problem}: {len(data['samples'])} samples collected in {data['time']:.0f} s "
-                  f"on {data['jobs']} process(es)", flush=True)
+                  f"on {data['jobs']} worker(s) ({data.get('executor', 'local')})", flush=True)
             if cache is not None:
                 save_knapsack_data(cache, data)
         if args.collect_only:

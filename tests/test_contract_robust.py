@@ -96,9 +96,9 @@ def test_the_signature_check_catches_a_disagreement():
         def plan_value(self, xi, plan):
             return 0.0
 
-    class PositionalExtra(CapitalBudgetingInstance):
+    class PositionalExtra(CapitalBudgetingInstance):    # an extra parameter without a default
         def worst_case(self, x, backend="highs", time_limit=None, tol=1e-6, plans=None, max_iter=10_000,
-                       options=None, eps=1e-6):
+                       options=None, *, scenarios=None, eps):
             return None
     assert [m.split(":")[0] for m in signature_mismatches(OldKnapsack)] == ["plan_value"]
     assert "must be keyword-only" in " ".join(signature_mismatches(PositionalExtra))

@@ -142,9 +142,10 @@ def test_robust_benchmark_quick_is_the_suite(tmp_path):
     recs = records(js)
     ccg = {(r["instance"], r["seed"]): r for r in recs if r["method"] == "CCG"}
     n2ro = [r for r in recs if r["method"] == "Neur2RO"]
-    assert len(ccg) == 3 and len(n2ro) == 3
+    assert len(ccg) == 2 and len(n2ro) == 2              # the two shipped n = 20 instances of the quick set
     for r in n2ro:
         c = ccg[(r["instance"], r["seed"])]
-        assert c["status"] == "OPTIMAL" and c["verified"] and c["baseline"] == c["objective"]
-        assert r["baseline"] == c["objective"] and r["objective"] <= c["objective"] * (1 + 1e-9), (r, c)
-    assert "| 10 | 2 |" in out and "| 12 | 1 |" in out
+        # baseline: the branch-and-price value of the shipped results file (2 decimals), which CCG proves
+        assert c["status"] == "OPTIMAL" and c["verified"] and c["baseline"] == pytest.approx(c["objective"], abs=0.01)
+        assert r["baseline"] == c["baseline"] and r["objective"] <= c["objective"] * (1 + 1e-9), (r, c)
+    assert "| 20 | 2 |" in out

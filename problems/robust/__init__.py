@@ -10,11 +10,11 @@ from .capital_budgeting import (CapitalBudgetingInstance, generate_capital_budge
 from .ccg import CCGResult, ccg, ccg_loop
 from .data import collect_data
 from .knapsack import KnapsackInstance, generate_knapsack, knapsack_files, load_knapsack
-from .neur2ro import Neur2RO, Neur2ROResult, random_instances
+from .neur2ro import Neur2RO, Neur2ROResult, random_instances, resolve_device
 from .neur2ro_options import Neur2ROOptions
 from .protocol import RobustInstance, WorstCase
 
 __all__ = ["RobustInstance", "KnapsackInstance", "CapitalBudgetingInstance", "WorstCase", "load_knapsack",
            "generate_knapsack", "knapsack_files", "generate_capital_budgeting", "load_capital_budgeting",
            "save_capital_budgeting", "ccg", "ccg_loop", "CCGResult", "Neur2RO", "Neur2ROOptions", "Neur2ROResult",
-           "collect_data", "random_instances"]
+           "collect_data", "random_instances", "resolve_device"]

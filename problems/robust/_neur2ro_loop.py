@@ -8,9 +8,10 @@ no certified bound, so the loop runs without a gap test and stops when no cut is
 adversary MIP proved its minimum, else 'adversary_limit'), on a repeated scenario, or at a limit.
 
 After the loop the answer x is evaluated exactly (`instance.worst_case`: a certified lower bound on its
-worst-case value); with `n_candidates` = k > 1 further x's (the loop's other x's, best network value first,
-then the main problem re-solved with no-good cuts) are evaluated while time is left and the best exact one
-is kept.
+worst-case value), warm-started at the loop's scenarios (their recourse plans seed the cuts); with
+`n_candidates` = k > 1 further x's (the loop's other x's, best network value first, then the main problem
+re-solved with no-good cuts) are evaluated while time is left (sharing their recourse plans) and the best
+exact one is kept.
 """
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def final_choice(net: InstanceNetwork, out: LoopOutcome) -> tuple[np.ndarray | N
 
 
 def post_step(net: InstanceNetwork, x: np.ndarray, pred: float, out: LoopOutcome, deadline: optlib.Deadline,
-              evaluate: bool, eval_time_limit: float | None, report: Reporter | None = None) -> dict[str, Any]:
+              evaluate: bool, eval_time_limit: float | None, report: Reporter | None = None,
+              eval_gap: float = 1e-6) -> dict[str, Any]:
     """Exact evaluation of x, then (n_candidates > 1) of further candidates while `deadline` leaves time.
 
     Returns {'evals': [{'x', 'predicted_value', 'exact_value', 'exact_upper', 'exact'}, ...] (x first),
@@ -101,6 +103,7 @@ def post_step(net: InstanceNetwork, x: np.ndarray, pred: float, out: LoopOutcome
     inst, opts = net.instance, net.opts
     state: dict[str, Any] = {"evals": [], "worst_cases": [], "results": [], "evaluation": 0.0, "candidates": 0.0,
                              "cut": False}
+    plans: list = []        # recourse plans shared by the candidates' evaluations (each keeps those valid for it)
 
     def add(xc: np.ndarray, pc: float, required: bool) -> bool:
         if not evaluate:
@@ -113,16 +116,17 @@ def post_step(net: InstanceNetwork, x: np.ndarray, pred: float, out: LoopOutcome
             return False
         t = time.perf_counter()
         wc = inst.worst_case(xc, backend=opts.backend, time_limit=left(deadline, cap=eval_time_limit),
-                             options=opts.options)
+                             options=opts.options, scenarios=out.scenarios, plans=plans, tol=eval_gap)
+        exact = wc.upper - wc.lower <= 1e-6 * max(1.0, abs(wc.upper))
         state["evaluation"] += time.perf_counter() - t
         state["cut"] |= not wc.exact and deadline.expired()
         state["evals"].append({"x": xc, "predicted_value": pc, "exact_value": wc.lower, "exact_upper": wc.upper,
-                               "exact": wc.exact})
+                               "exact": exact})
         state["worst_cases"].append(wc)
         state["results"].extend(wc.results)
         if report is not None:
             report(f"candidate {len(state['evals'])}: predicted {pc:.6g}, exact worst case "
-                   f"{'in [%.6g, %.6g]' % (wc.lower, wc.upper) if not wc.exact else '%.6g' % wc.lower}")
+                   f"{'in [%.6g, %.6g]' % (wc.lower, wc.upper) if not exact else '%.6g' % wc.lower}")
         return True
 
     add(x, pred, True)

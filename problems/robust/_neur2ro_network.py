@@ -31,7 +31,7 @@ class InstanceNetwork:
 
     def __init__(self, parts: dict, scaler: dict, instance: Any, opts: Neur2ROOptions,
                  feats: np.ndarray | None = None):
-        self.parts, self.instance, self.opts = parts, instance, opts
+        self.parts, self.instance, self.opts = set_network.checked_parts(parts), instance, opts   # validated once
         self.feats = features(instance, scaler) if feats is None else feats
         self.s = value_unit(instance, scaler)          # network output -> instance units
         self.obbt_cache: dict = {}                     # LP bounds of the value head per scenario

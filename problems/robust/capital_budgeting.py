@@ -178,10 +178,13 @@ class CapitalBudgetingInstance:
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
                    plans: list | None = None, max_iter: int = 10_000,
-                   options: Mapping[str, Any] | None = None, *, eps: float = 1e-6) -> WorstCase:
+                   options: Mapping[str, Any] | None = None, *, scenarios: Any = None,
+                   eps: float = 1e-6) -> WorstCase:
         """Exact worst case of x by cutting planes; a plan counts as over budget if it exceeds B by eps*B.
 
         lower is the adversary MIP's bound, so -inf when the time limit came before any adversary MIP.
+        The recourse plans at the rows of `scenarios` (warm-start points, e.g. an ML-CCG loop's) join the
+        seed plans.
         """
         x = self.check_x(x)
         options = check_options(options)
@@ -199,26 +202,40 @@ class CapitalBudgetingInstance:
                 if not any(np.array_equal(y, c) for c in cuts):
                     cuts.append(y)
                     pool.append(y)
+        upper, lower, iters, best_xi = math.inf, -math.inf, 0, self.initial_scenario()
+        for v in (scenarios if scenarios is not None else []):
+            v = np.clip(np.asarray(v, dtype=float).ravel(), -1.0, 1.0)
+            if v.size != XI_DIM or deadline.expired():
+                continue
+            try:
+                val, ub, y = self.recourse(x, v, backend, left(deadline), options=options)
+            except TimeLimitReached:
+                break
+            if ub < upper:
+                upper, best_xi = ub, v
+            if not any(np.array_equal(y, c) for c in cuts):
+                cuts.append(y)
+                pool.append(y)
         xi = self.initial_scenario()
-        upper, lower, iters, best_xi = math.inf, -math.inf, 0, xi
-        lin_rev = lambda v: (self.r_bar @ v, self.psi.T @ (self.r_bar * v) / 2)    # noqa: E731
-        lin_cost = lambda v: (self.c_bar @ v, self.phi.T @ (self.c_bar * v) / 2)   # noqa: E731
+        # r(xi)'v = r0 + r1'xi and c(xi)'v = c0 + c1'xi for every row v of V: (r0 (k,), r1 (k, 4))
+        lin_rev = lambda V: (V @ self.r_bar, (V * self.r_bar) @ self.psi / 2)    # noqa: E731
+        lin_cost = lambda V: (V @ self.c_bar, (V * self.c_bar) @ self.phi / 2)   # noqa: E731
         while iters < max_iter:
             iters += 1
             if cuts:
                 m = optlib.Model("cb_adversary")
                 xv = m.continuous(XI_DIM, lb=-1.0, ub=1.0, name="xi")
                 z = m.continuous(name="z")
-                r0, r1 = lin_rev(x)
+                r0, r1 = (v[0] for v in lin_rev(x[None, :]))
                 m.add(z >= r0 + r1 @ xv, name="no_recourse")
                 d = m.boolean(len(cuts), name="over_budget")
-                for j, y in enumerate(cuts):
-                    v0, v1 = lin_rev(x + self.k * y)
-                    c0, c1 = lin_cost(x + y)
-                    big = 1.5 * v0 - 0.5 * r0
-                    big_c = self.budget * (1 + eps) - 0.5 * c0
-                    m.add(z >= v0 + v1 @ xv - big * d[j], name=f"plan{j}")
-                    m.add(c0 + c1 @ xv >= self.budget * (1 + eps) - big_c * (1 - d[j]), name=f"over{j}")
+                ys = np.array(cuts)                 # one block of rows per kind, plan j in row j
+                v0, v1 = lin_rev(x + self.k * ys)
+                c0, c1 = lin_cost(x + ys)
+                big = 1.5 * v0 - 0.5 * r0
+                big_c = self.budget * (1 + eps) - 0.5 * c0
+                m.add(z >= v0 + v1 @ xv - d * big, name="plans")
+                m.add(c0 + c1 @ xv - d * big_c >= self.budget * (1 + eps) - big_c, name="over")
                 m.minimize(z)
                 res = solve_mip(m, backend, left(deadline), options=options)
                 results.append(res)

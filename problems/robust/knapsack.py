@@ -7,10 +7,11 @@ sum(c y + t r) <= C.  Profit (maximised, the sense of the published branch-and-p
 
     max_x  (p_bar - f)'x + min_{xi in Xi} max_{y,r} sum_i (f_i - p_hat_i xi_i) y_i + p_hat_i xi_i r_i.
 
-The exact worst case of a fixed x is computed by a cutting-plane (Benders-like) scheme: the
-adversary LP  min z  s.t.  z >= q(xi; y_k, r_k)  over the recourse plans found so far, and the
-recourse MIP at its xi adds the next plan.  Every z is a certified lower bound on the worst-case
-profit; the recourse MIP's dual bound at xi is a certified upper bound.
+The exact worst case of a fixed x is computed by a cutting-plane (Benders-like) scheme
+(`_knapsack_adversary`): the adversary LP  min z  s.t.  z >= q(xi; y_k, r_k)  over the recourse plans
+found so far (warm-started, in-out stabilised), and the recourse DP / MIP at its xi adds the next plan.
+Every z is a certified lower bound on the worst-case profit; the recourse value at xi (exact DP, or the
+recourse MIP's dual bound) is a certified upper bound.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import dataclasses
 import math
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -27,7 +27,8 @@ import numpy as np
 import optlib
 from optlib import datasets
 
-from ._mip import TimeLimitReached, binary_vector, check_options, checked_solution, left, solve_mip
+from ._knapsack_adversary import STABILIZE_DEFAULT, knapsack_worst_case
+from ._mip import binary_vector, check_options, checked_solution, solve_mip
 from .protocol import WorstCase
 
 __all__ = ["KnapsackInstance", "WorstCase", "load_knapsack", "knapsack_files", "generate_knapsack"]
@@ -139,10 +140,10 @@ class KnapsackInstance:
 
     def _dp(self, keep: np.ndarray, xis: np.ndarray, track: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """The capacity DP of `recourse_values` over the items `keep`, for every row of `xis` at once:
-        (B (scenarios, C + 1), the option chosen per item and capacity for the first scenario if `track`)."""
+        (B (scenarios, C + 1), the option chosen per item, scenario and capacity if `track`)."""
         cap = int(self.C)
         best = np.zeros((xis.shape[0], cap + 1))
-        choice = np.zeros((keep.size, cap + 1), dtype=np.int8) if track else None
+        choice = np.zeros((keep.size, xis.shape[0], cap + 1), dtype=np.int8) if track else None
         for k, i in enumerate(keep):
             c1 = int(self.c[i])
             new = best.copy()
@@ -151,23 +152,33 @@ class KnapsackInstance:
                 if w <= cap:
                     cand = best[:, :cap + 1 - w] + gain
                     if track:
-                        choice[k, w:][cand[0] > new[0, w:]] = option
+                        choice[k][:, w:][cand > new[:, w:]] = option
                     np.maximum(new[:, w:], cand, out=new[:, w:])
             best = new
         return best, choice
 
+    def _dp_plans(self, keep: np.ndarray, xis: np.ndarray, chunk: int = 8) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Optimal (y, r) at every row of `xis`: the DP of `_dp` with its choices backtracked from capacity C
+        (`chunk` scenarios per DP, to bound the choice table's memory)."""
+        xis = np.atleast_2d(np.asarray(xis, dtype=float))
+        out = []
+        for lo in range(0, xis.shape[0], chunk):
+            _, choice = self._dp(keep, xis[lo:lo + chunk], track=True)
+            for s in range(choice.shape[1]):
+                y, r = np.zeros(self.n), np.zeros(self.n)
+                w = int(self.C)
+                for k in range(keep.size - 1, -1, -1):
+                    i, ch = keep[k], choice[k, s, w]
+                    if ch:
+                        y[i] = 1.0
+                        r[i] = float(ch == 2)
+                        w -= int(self.c[i]) + (int(self.t[i]) if ch == 2 else 0)
+                out.append((y, r))
+        return out
+
     def _dp_plan(self, keep: np.ndarray, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Optimal (y, r) at xi: the DP of `_dp` with its choices backtracked from capacity C."""
-        _, choice = self._dp(keep, xi[None, :], track=True)
-        y, r = np.zeros(self.n), np.zeros(self.n)
-        w = int(self.C)
-        for k in range(keep.size - 1, -1, -1):
-            i, ch = keep[k], choice[k, w]
-            if ch:
-                y[i] = 1.0
-                r[i] = float(ch == 2)
-                w -= int(self.c[i]) + (int(self.t[i]) if ch == 2 else 0)
-        return y, r
+        """Optimal (y, r) at xi (`_dp_plans` for one scenario)."""
+        return self._dp_plans(keep, xi[None, :])[0]
 
     def _dp_applies(self) -> bool:
         """Whether the exact capacity DP is used by default: integral weights and C <= 10^6."""
@@ -275,58 +286,27 @@ class KnapsackInstance:
     # -- exact adversary ------------------------------------------------------------------
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
                    plans: list | None = None, max_iter: int = 10_000,
-                   options: Mapping[str, Any] | None = None) -> WorstCase:
-        """Exact worst case of a first-stage x: min over Xi of the recourse value, by cutting planes.
+                   options: Mapping[str, Any] | None = None, *, scenarios: Any = None,
+                   stabilize: float = STABILIZE_DEFAULT) -> WorstCase:
+        """Exact worst case of a first-stage x: min over Xi of the recourse value, by cutting planes
+        (`_knapsack_adversary`: warm-started, in-out stabilised).
 
         Returns lower (certified: no scenario gives less profit), upper (profit at the scenario found,
-        from the recourse MIP's bound) and that scenario.  `plans` (a list, extended in place) carries
-        recourse plans between calls; plans not feasible for x are skipped.
+        exact from the DP or the recourse MIP's bound) and that scenario; it stops once
+        upper - lower <= tol max(1, |upper|).  `plans` (a list, extended in place) carries recourse plans
+        between calls (plans not feasible for x are skipped); `scenarios` (rows) are warm-start points
+        whose plans seed the cuts; `stabilize` in [0, 1) is the in-out separation weight (0: Kelley).
         """
         x = self.check_x(x)
         options = check_options(options)
-        t0 = time.perf_counter()
-        deadline = optlib.Deadline(time_limit, start=t0)
-        results: list = []
-        pool = plans if plans is not None else []
-        cuts = [p for p in pool if np.all(p[0] <= x + 1e-9)]
-        xi = self.initial_scenario()
-        upper, lower, iters = math.inf, -math.inf, 0
-        best_xi = xi
-        while iters < max_iter:
-            iters += 1
-            if cuts:
-                m = optlib.Model("knapsack_adversary")
-                xv = m.continuous(self.n, lb=0.0, ub=1.0, name="xi")
-                z = m.continuous(name="z")
-                m.add(xv.sum() <= self.gamma, name="budget")
-                for k, (y, r) in enumerate(cuts):
-                    m.add(z >= self.f @ y + (self.p_hat * (r - y)) @ xv, name=f"plan{k}")
-                m.minimize(z)
-                res = solve_mip(m, backend, left(deadline), options=options)
-                results.append(res)
-                if res.status is not optlib.Status.OPTIMAL:
-                    break
-                lower = max(lower, float(res.bound))
-                xi = np.clip(res[xv], 0.0, 1.0)
-                if xi.sum() > self.gamma:
-                    xi *= self.gamma / xi.sum()
-            try:
-                val, ub, plan = self.recourse(x, xi, backend, left(deadline), options=options)
-            except TimeLimitReached:
-                break
-            if ub < upper:
-                upper, best_xi = ub, xi
-            if not any(np.array_equal(plan[0], p[0]) and np.array_equal(plan[1], p[1]) for p in cuts):
-                cuts.append(plan)
-                pool.append(plan)
-            elif val <= lower + tol * max(1.0, abs(val)):
-                break
-            if upper - lower <= tol * max(1.0, abs(upper)) or deadline.expired():
-                break
-        fs = self.first_stage_value(x)
-        return WorstCase(lower=fs + lower, upper=fs + upper, xi=best_xi, iterations=iters,
-                         time=time.perf_counter() - t0,
-                         exact=upper - lower <= tol * max(1.0, abs(upper)), results=tuple(results))
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
+            raise ValueError(f"tol must be in [0, 1), got {tol!r}")
+        if isinstance(stabilize, bool) or not isinstance(stabilize, (int, float)) or not 0 <= stabilize < 1:
+            raise ValueError(f"stabilize must be in [0, 1), got {stabilize!r}")
+        if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+        return knapsack_worst_case(self, x, backend, time_limit, float(tol), plans, max_iter, options,
+                                   scenarios=scenarios, stabilize=float(stabilize))
 
     # -- features for the value network ------------------------------------------------------
     def item_features(self, version: int = 1) -> np.ndarray:

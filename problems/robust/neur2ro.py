@@ -32,10 +32,13 @@ MIP (the loop then has no MIP; the answer is still evaluated exactly).  `adversa
 bounds the adversary MIP over the budgeted uncertainty set instead of intervals.
 
 Defaults (`config='auto'`, `neur2ro_options`): local search, 4 scenarios per iteration and the heuristic
-adversary, the configuration that meets <= 2 % median error at >= 10x less time than exact CCG on the
-knapsack benchmark (docs/benchmarks.md); `config='paper'` is the paper's loop (MIP main problem and MIP
-adversary).  `time_limit` of `solve` covers the exact evaluation; a fitted model pickles (the torch module
-travels as its weights); training data can be labelled on any `optlib.bench.executors` executor
+adversary (on the held-out knapsack study of docs/benchmarks.md: median error 0.44 %, end to end with the
+certified evaluation >= 13x faster than exact CCG where CCG does not finish in 60 s, 5-7x where it proves
+the optimum in seconds); `config='paper'` is the paper's loop (MIP main problem and MIP adversary).
+`time_limit` of `solve` covers the exact evaluation (warm-started at the loop's scenarios; `eval_gap`
+stops it early with honest bounds; `evaluate='none'` skips it and claims no objective); a fitted model
+pickles (the torch module travels as its weights); training runs on `device` ('auto': CUDA when torch
+sees a GPU); training data can be labelled on any `optlib.bench.executors` executor
 (`executor='processes'` / `'dask'`); `solve(progress=True)` and `ccg(progress=True)` report each round.
 """
 from __future__ import annotations
@@ -63,9 +66,10 @@ from .capital_budgeting import generate_capital_budgeting
 from .ccg import LoopOutcome
 from .data import collect_data, features, fit_scaler, to_arrays, value_unit
 from .knapsack import CORRELATIONS, generate_knapsack
-from .neur2ro_options import ADVERSARIES, FEATURE_VERSIONS, MAIN_BOUNDS, PROBLEMS, XI_ITEM_INPUTS, Neur2ROOptions
+from .neur2ro_options import (ADVERSARIES, FEATURE_VERSIONS, MAIN_BOUNDS, PROBLEMS, XI_ITEM_INPUTS, Neur2ROOptions,
+                              check_device)
 
-__all__ = ["Neur2RO", "Neur2ROResult", "random_instances", "STOP_REASONS", "PRETRAINED_DIR",
+__all__ = ["Neur2RO", "Neur2ROResult", "random_instances", "resolve_device", "STOP_REASONS", "PRETRAINED_DIR",
            # the option constants, re-exported where they were before the split
            "PROBLEMS", "FEATURE_VERSIONS", "XI_ITEM_INPUTS", "ADVERSARIES", "MAIN_BOUNDS"]
 
@@ -134,6 +138,23 @@ def random_instances(problem: str, count: int, sizes: Sequence[int], seed: int =
     return out
 
 
+def resolve_device(device: str = "auto") -> str:
+    """The torch device training runs on: 'auto' -> 'cuda' when torch.cuda.is_available(), else 'cpu';
+    'cuda' / 'cuda:N' only when that GPU is there (ValueError naming `device` otherwise)."""
+    import torch
+
+    device = check_device(device)
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise ValueError(f"device {device!r}: torch sees {count} CUDA device(s) (torch.cuda.is_available() = "
+                             f"{torch.cuda.is_available()}); use device='auto' or 'cpu'")
+    return device
+
+
 class Neur2RO:
     """Learn the second-stage value, then solve robust instances by ML-driven CCG (sklearn-style).
 
@@ -170,6 +191,7 @@ class Neur2RO:
         from solvers.neural import value_net
 
         opts = self._options()
+        device = resolve_device(opts.device)       # before the data: a missing GPU fails at once
         if data is None:
             if instances is None:
                 instances = random_instances(opts.problem, n_instances, sizes, seed=opts.seed)
@@ -184,7 +206,7 @@ class Neur2RO:
         self.config_ = self._config()
         net = value_net.build(self.config_)
         self.history_ = value_net.train(net, arrays, epochs=opts.epochs, lr=opts.lr, batch_size=opts.batch_size,
-                                        device=opts.device, seed=opts.seed, verbose=opts.verbose,
+                                        device=device, seed=opts.seed, verbose=opts.verbose,
                                         patience=opts.patience, time_limit=opts.train_time_limit)
         self.history_["data_time"] = data["time"]
         self.history_["data_jobs"] = data["jobs"]
@@ -257,10 +279,15 @@ class Neur2RO:
         return loop.run(net, deadline, report)
 
     # -- solve ----------------------------------------------------------------------------------
-    def solve(self, instance: Any, time_limit: float | None = None, evaluate: bool = True,
+    def solve(self, instance: Any, time_limit: float | None = None, evaluate: bool | str = "exact",
               eval_time_limit: float | None = 600.0, eval_share: float = 0.2,
-              progress: ProgressArg = False) -> Neur2ROResult:
+              progress: ProgressArg = False, eval_gap: float = 1e-6) -> Neur2ROResult:
         """Neur2RO on one instance; `evaluate` adds the exact worst case of the returned x.
+
+        `evaluate`: 'exact' (or True, the default): the certified worst case of x (`exact_value` =
+        `objective`, a lower bound no scenario beats, and `exact_upper`, the value at the worst scenario
+        found); 'none' (or False): no evaluation, the answer is a feasible x (status FEASIBLE) without a
+        certified objective (`objective` None, `verified` False), only the network's `predicted_value`.
 
         `time_limit` bounds the whole call, the exact evaluation included (one deadline): the ML loop runs
         until (1 - `eval_share`) of it, the evaluation (and the candidate post-step) gets what is left, at
@@ -273,6 +300,9 @@ class Neur2RO:
         adversary, and the best exact one is returned
         (`ml_x`/`ml_exact_value` keep the pure ML-CCG answer).
 
+        `eval_gap`: the evaluation stops once its own bounds are that close, (upper - lower) <= eval_gap
+        max(1, |upper|); the certified `exact_value` is then the lower one (`exact` only within 1e-6).
+
         `progress` (True, 'bar' or a callable; default silent): a line per round on stderr (iteration, the
         main problem's and the adversary's network values, scenarios), then one per exact evaluation.
         """
@@ -280,13 +310,20 @@ class Neur2RO:
         opts = self._options()
         time_limit = check_time_limit(time_limit)
         eval_time_limit = check_time_limit(eval_time_limit, "eval_time_limit")
+        if not (isinstance(evaluate, bool) or isinstance(evaluate, str) and evaluate in ("exact", "none")):
+            raise ValueError(f"evaluate must be 'exact' (or True) or 'none' (or False), got {evaluate!r}")
+        evaluate = evaluate in (True, "exact")
+        if isinstance(eval_gap, bool) or not isinstance(eval_gap, (int, float)) or not 0 <= eval_gap < 1:
+            raise ValueError(f"eval_gap must be in [0, 1), got {eval_gap!r}")
         if isinstance(eval_share, bool) or not isinstance(eval_share, (int, float)) or not 0 <= eval_share < 1:
             raise ValueError(f"eval_share must be in [0, 1), got {eval_share!r}")
         with Reporter(progress, "Neur2RO") as report:
-            return self._solve(instance, opts, time_limit, evaluate, eval_time_limit, eval_share, report)
+            return self._solve(instance, opts, time_limit, evaluate, eval_time_limit, eval_share, report,
+                               float(eval_gap))
 
     def _solve(self, instance: Any, opts: Neur2ROOptions, time_limit: float | None, evaluate: bool,
-               eval_time_limit: float | None, eval_share: float, report: Reporter) -> Neur2ROResult:
+               eval_time_limit: float | None, eval_share: float, report: Reporter,
+               eval_gap: float = 1e-6) -> Neur2ROResult:
         net = self._network(instance, opts=opts)
         t0 = time.perf_counter()
         deadline = optlib.Deadline(time_limit, start=t0)
@@ -304,7 +341,7 @@ class Neur2RO:
                                  timings={"solve": t_solve, "evaluation": 0.0, "total": deadline.elapsed()},
                                  status=optlib.Status.NO_SOLUTION, stop_reason=out.stop_reason,
                                  limit_reached=out.limit_reached or "time_limit", results=loop_results)
-        post = loop.post_step(net, x, pred, out, deadline, evaluate, eval_time_limit, report)
+        post = loop.post_step(net, x, pred, out, deadline, evaluate, eval_time_limit, report, eval_gap)
         evals = post["evals"]
         i = max(range(len(evals)), key=lambda j: -math.inf if evals[j]["exact_value"] is None
                 else evals[j]["exact_value"])

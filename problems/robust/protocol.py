@@ -79,8 +79,9 @@ class RobustInstance(Protocol):
 
     def worst_case(self, x: Any, backend: str = "highs", time_limit: float | None = None, tol: float = 1e-6,
                    plans: list | None = None, max_iter: int = 10_000,
-                   options: Mapping[str, Any] | None = None) -> WorstCase:
-        """Exact worst case of x (see `WorstCase`); `plans` carries recourse plans between calls."""
+                   options: Mapping[str, Any] | None = None, *, scenarios: Any = None) -> WorstCase:
+        """Exact worst case of x (see `WorstCase`); `plans` carries recourse plans between calls, the rows
+        of `scenarios` are warm-start points (their recourse plans seed the cuts; they change no bound)."""
 
     # -- the CCG main problem -------------------------------------------------------------------
     def add_first_stage(self, m: Any, x: Any) -> None:

@@ -7,7 +7,8 @@ heuristic adversary) and, in the paper set, 'Neur2RO-MIP' (the paper's MIP main 
 OBBT big-M bounds, the adversary MIP after the heuristic). Objective: the certified worst-case
 profit of the returned first stage (a maximisation; Neur2RO's is its exact evaluation, it proves
 no bound); CCG's bound is an upper bound on the robust optimum. Extras: iterations, stop_reason,
-predicted (Neur2RO's network value), rel_err = (baseline - objective) / baseline.
+predicted (Neur2RO's network value), rel_err = (baseline - objective) / baseline, and for CCG its
+trace (seconds, certified incumbent, bound) per round (`optlib bench report --plot-gap`).
 
     quick: two shipped n = 20 instances of the distribution the network was trained on
            (RKP_UN_n20 h40 and h80), where CCG proves the optimum in seconds; baseline = the best
@@ -18,6 +19,10 @@ predicted (Neur2RO's network value), rel_err = (baseline - objective) / baseline
            shipped with optlib), Neur2RO and Neur2RO-MIP with 60 s for the loop and 120 s for the
            exact evaluation, CCG (120 s) on n = 20 and 30; baseline = the best known value of the
            branch-and-price results (robust/knapsack_branch_and_price_results.csv)
+    neur2ro: the held-out study of Neur2RO's defaults (docs/benchmarks.md): 6 shipped n = 30 / 40
+           instances (every 24th file of each size among all 504: ASC / SC h40, UN h80), CCG and
+           Neur2RO (default config, exact evaluation inside the limit) with 60 s each; extras
+           loop_seconds and eval_seconds (the certified evaluation of the answer)
 Neur2RO needs torch to load the pretrained model (`pip install torch==2.13.0`).
 """
 from __future__ import annotations
@@ -27,6 +32,7 @@ import functools
 import time
 from typing import Any
 
+from optlib.bench.trace import TraceRecorder
 from optlib.suites.base import Run
 
 from .._suite_common import MethodSuite, from_answer, locate, missing_package, number
@@ -37,6 +43,9 @@ QUICK: tuple[tuple[int, int], ...] = ()       # generated (n, seed) pairs; none:
 QUICK_FILES = ("RKP_UN_n20_R1000_H100_h40_dev0.15_d0.1", "RKP_UN_n20_R1000_H100_h80_dev0.1_d0.1")
 PAPER_SIZES = (20, 30, 40, 50, 60, 70, 80)
 PAPER_CCG_SIZES = (20, 30)
+HELD_OUT = ("RKP_ASC_n30_R1000_H100_h40_dev0.15_d0.1", "RKP_SC_n30_R1000_H100_h40_dev0.2_d0.1",
+            "RKP_UN_n30_R1000_H100_h80_dev0.1_d0.1", "RKP_ASC_n40_R1000_H100_h40_dev0.15_d0.1",
+            "RKP_SC_n40_R1000_H100_h40_dev0.2_d0.1", "RKP_UN_n40_R1000_H100_h80_dev0.1_d0.1")
 FAST = {"main": "local_search", "scenarios_per_iteration": 4, "adversary": "heuristic"}
 
 
@@ -80,6 +89,7 @@ class RobustSuite(MethodSuite):
     """Neur2RO beside exact CCG (see the module docstring)."""
 
     name = "robust"
+    sets = ("quick", "paper", "neur2ro")
     handlers = {"CCG": "_ccg", "Neur2RO": "_neur2ro", "Neur2RO-MIP": "_neur2ro"}
 
     def _runs(self, which: str, data: str | None) -> list[Run]:
@@ -97,6 +107,13 @@ class RobustSuite(MethodSuite):
             return out
         extra = {} if data is None else {"data": str(data)}
         locate("robust/knapsack_branch_and_price_results.csv", data)    # fail early, naming the file
+        if which == "neur2ro":
+            for inst in HELD_OUT:
+                locate(f"robust/knapsack/{inst}", data)
+                out.append(Run(self.name, inst, "CCG", "highs", 0, {"time_limit": 60.0, **extra}))
+                out.append(Run(self.name, inst, "Neur2RO", "", 0, {"time_limit": 60.0, "eval_time_limit": 60.0,
+                                                                    **extra}))
+            return out
         for n in PAPER_SIZES:
             for corr in ("ASC", "UN"):
                 inst = paper_name(corr, n)
@@ -128,9 +145,10 @@ class RobustSuite(MethodSuite):
     def _ccg(self, run: Run) -> dict[str, Any]:
         inst = instance(run.instance, run.seed, run.options.get("data"))
         t0 = time.perf_counter()
-        c = ccg(inst, time_limit=run.options.get("time_limit"), backend=run.backend or "highs")
+        trace = TraceRecorder()          # each round's incumbent and bound, for gap-over-time plots
+        c = ccg(inst, time_limit=run.options.get("time_limit"), backend=run.backend or "highs", progress=trace)
         out = from_answer(c, seconds=time.perf_counter() - t0, iterations=int(c.iterations),
-                          stop_reason=c.stop_reason)
+                          stop_reason=c.stop_reason, trace=trace.points)
         if run.instance.startswith("gen-"):
             out["baseline"] = out["objective"] if c.status.name == "OPTIMAL" else self._baseline(run)
         else:
@@ -149,6 +167,7 @@ class RobustSuite(MethodSuite):
                         eval_time_limit=run.options.get("eval_time_limit", 600.0))
         out = from_answer(r, seconds=time.perf_counter() - t0, iterations=int(r.iterations),
                           stop_reason=r.stop_reason, predicted=number(r.predicted_value),
-                          loop_seconds=number(r.timings.get("solve")))
+                          loop_seconds=number(r.timings.get("solve")),
+                          eval_seconds=number(r.timings.get("evaluation")))
         out["baseline"] = self._baseline(run)
         return self._rel_err(out)

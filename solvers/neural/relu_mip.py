@@ -69,9 +69,11 @@ def interval_bounds(layers: Sequence[Any], lb: Any, ub: Any,
     return out
 
 
-def forward(layers: Sequence[Any], inputs: Any, activations: Sequence[str] | None = None) -> np.ndarray:
-    """Numpy forward pass (rows of `inputs` are samples)."""
-    layers, acts = _check_layers(layers, activations)
+def forward(layers: Sequence[Any], inputs: Any, activations: Sequence[str] | None = None,
+            check: bool = True) -> np.ndarray:
+    """Numpy forward pass (rows of `inputs` are samples); `check=False` skips the validation of `layers`
+    and `activations` (for callers that passed them through `_check_layers` once)."""
+    layers, acts = _check_layers(layers, activations) if check else (layers, activations)
     h = np.asarray(inputs, dtype=float)
     for (W, b), act in zip(layers, acts):
         h = h @ W.T + b

@@ -18,7 +18,7 @@ import numpy as np
 import optlib
 
 from .bounds import Domain, Forms, propagate
-from .relu_mip import embed_relu_network, forward, interval_bounds
+from .relu_mip import _check_layers, embed_relu_network, forward, interval_bounds
 
 PARTS = ("x_item", "x_post", "xi_item", "xi_post", "value")
 
@@ -81,9 +81,20 @@ def post_outputs(parts: dict, name: str, inputs: np.ndarray) -> np.ndarray:
     return _fwd(parts, name, np.atleast_2d(inputs))
 
 
+class CheckedParts(dict):
+    """Network parts whose layers passed `relu_mip._check_layers` once (`checked_parts`): forward passes
+    on them skip the per-call validation (the hot path of batched evaluations)."""
+
+
+def checked_parts(parts: dict) -> CheckedParts:
+    """`parts` ({name: (layers, activations)}) validated once; ValueError as `relu_mip` raises it."""
+    return parts if isinstance(parts, CheckedParts) else CheckedParts(
+        {name: _check_layers(layers, list(acts)) for name, (layers, acts) in parts.items()})
+
+
 def _fwd(parts: dict, name: str, inputs: np.ndarray) -> np.ndarray:
     layers, acts = parts[name]
-    return forward(layers, inputs, list(acts))
+    return forward(layers, inputs, list(acts), check=not isinstance(parts, CheckedParts))
 
 
 def _p(parts: dict, name: str) -> tuple[Any, list[str]]:
@@ -181,14 +192,21 @@ def batch_evaluator(parts: dict, feats: np.ndarray, views: list) -> Any:
         """(B, K) values; `cols`: only these scenarios; `ex`: x_part(X) if already computed."""
         X = np.atleast_2d(np.asarray(X, dtype=float))
         ex = x_part(X) if ex is None else ex
-        cols = range(len(scen)) if cols is None else cols
-        out = np.empty((X.shape[0], len(cols)))
+        cols = list(range(len(scen)) if cols is None else cols)
+        B = X.shape[0]
+        if not cols:
+            return np.empty((B, 0))
+        # every scenario in one pass per part: rows k*B..(k+1)*B-1 belong to scenario cols[k]
+        inter = [j for j, k in enumerate(cols) if isinstance(scen[k], tuple)]
+        exi = np.empty((len(cols), B, np.shape(parts["xi_post"][0][-1][0])[0]))
+        if inter:
+            ins = np.concatenate([X @ scen[cols[j]][0] + scen[cols[j]][1] for j in inter])
+            exi[inter] = _fwd(parts, "xi_post", ins).reshape(len(inter), B, -1)
         for j, k in enumerate(cols):
-            sc = scen[k]
-            exi = (_fwd(parts, "xi_post", X @ sc[0] + sc[1]) if isinstance(sc, tuple)
-                   else np.broadcast_to(sc, (X.shape[0], sc.size)))
-            out[:, j] = _fwd(parts, "value", np.column_stack([ex, exi]))[:, 0]
-        return out
+            if not isinstance(scen[k], tuple):
+                exi[j] = scen[k]
+        rows = np.column_stack([np.tile(ex, (len(cols), 1)), exi.reshape(len(cols) * B, -1)])
+        return _fwd(parts, "value", rows)[:, 0].reshape(len(cols), B).T
     evaluate.x_part = x_part        # type: ignore[attr-defined]
     evaluate.size = len(scen)       # type: ignore[attr-defined]
     return evaluate
