@@ -12,12 +12,18 @@ Each measurement runs in a fresh subprocess with a memory cap and a time limit; 
 memory is the growth of the process's high-water mark (VmHWM) over its size before the
 build. Run:
 
-    python examples/bench_lmi_build.py --widths 100,300,1000 --json bench-out/lmi.json
+    python examples/bench_lmi_build.py --widths 100,300,1000 --json bench-out/lmi.jsonl
+
+`--json OUT.jsonl` writes one tidy record (optlib.bench.records) per tool and size: suite
+'lmi-build', instance 'lipsdp-lmi-N' (N hidden neurons), method = the tool, status BUILT or
+ERROR, wall_s = build + compile, cpu_s = their CPU seconds, peak_memory_mb, extra = the build and
+compile seconds and the standard form's rows and nonzeros; `optlib bench report` reads it.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -101,7 +107,9 @@ def worker(tool: str, width: int, layers: int, n_in: int, n_out: int) -> None:
         import optlib  # noqa: F401
     weights = network(width, layers, n_in, n_out)
     base = vm("VmRSS")
+    c0 = time.process_time()
     out = (build_optlib if tool == "optlib" else build_cvxpy)(weights)
+    out["cpu_s"] = time.process_time() - c0
     out["peak_mb"] = vm("VmHWM") - base
     print(json.dumps(out))
 
@@ -171,9 +179,25 @@ def main() -> None:
             ms = c["peak_mb"] / max(o["peak_mb"], 1.0)
             print(f"width {width}: CVXPY / optlib time {ts:.1f}x, memory {ms:.1f}x")
     if args.json:
-        os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
-        with open(args.json, "w") as fh:
-            json.dump({"command": " ".join(sys.argv), "records": records}, fh, indent=2)
+        write_records(args.json, records)
+
+
+def write_records(path: str, records: list[dict]) -> None:
+    """The measurements as tidy records (see the module docstring), one JSON line each."""
+    from optlib.bench.records import RecordWriter, make_record, now_iso
+    from optlib.suites.base import Run
+
+    with RecordWriter(path, append=False) as w:
+        for r in records:
+            ok = r["status"] == "ok"
+            run = Run(suite="lmi-build", instance=f"lipsdp-lmi-{r['neurons']}", method=r["tool"], backend="",
+                      options={"width": r["width"], "layers": r["layers"]})
+            extra = {k: r[k] for k in ("build_s", "compile_s", "rows", "nnz") if k in r}
+            outcome = {"status": "BUILT" if ok else "ERROR", "message": "" if ok else r["status"], "extra": extra}
+            wall = r["build_s"] + r["compile_s"] if ok else r.get("wall_s", math.nan)
+            w.write(make_record(run, outcome, wall_s=wall, cpu_s=r.get("cpu_s", math.nan),
+                                peak_memory_mb=r.get("peak_mb"), memory_source="VmHWM growth over the build",
+                                started_at=now_iso()))
 
 
 if __name__ == "__main__":

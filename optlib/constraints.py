@@ -180,11 +180,26 @@ def _check_symmetric(M: Expression, tol: float = 1e-9) -> None:
                              f"variable {blk.name!r} in entry ({i}, {j}) differs from ({j}, {i})")
 
 
-def _text(lhs: Any, op: str, rhs: Any) -> str:
-    def one(v: Any) -> str:
-        return describe(v) if isinstance(v, Expression) else repr(v)
+class _Text:
+    """`lhs op rhs` as text for a DCP error, written out only when an error needs it (the repr
+    of a data array on every constraint cost milliseconds per model build)."""
 
-    return f"{one(lhs)} {op} {one(rhs)}"
+    __slots__ = ("lhs", "op", "rhs")
+
+    def __init__(self, lhs: Any, op: str, rhs: Any) -> None:
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+    def __str__(self) -> str:
+        def one(v: Any) -> str:
+            return describe(v) if isinstance(v, Expression) else repr(v)
+
+        return f"{one(self.lhs)} {self.op} {one(self.rhs)}"
+
+    __format__ = lambda self, spec: format(str(self), spec)   # noqa: E731 - f-strings in dcp's messages
+
+
+def _text(lhs: Any, op: str, rhs: Any) -> _Text:
+    return _Text(lhs, op, rhs)
 
 
 def make_inequality(lhs: Any, rhs: Any) -> Constraint:

@@ -185,7 +185,7 @@ def _stack(items: Any) -> Expression:
 
 
 # -- DCP checks of constraints and objectives -------------------------------------------------
-def check_inequality(diff: Expression, text: str) -> None:
+def check_inequality(diff: Expression, text: object) -> None:
     """`diff <= 0` must be convex."""
     bad = offending(diff, CONVEX)
     if bad is not None:
@@ -196,7 +196,7 @@ def check_inequality(diff: Expression, text: str) -> None:
                          "larger side, so this is not convex")
 
 
-def check_equality(diff: Expression, text: str) -> None:
+def check_equality(diff: Expression, text: object) -> None:
     bad = offending(diff, AFFINE)
     if bad is not None:
         kind = _CURVATURE_NAMES[bad.aux.curvature]
