@@ -222,14 +222,17 @@ class Phases:
 
 def compare(label: str, tools: dict, repeat: int, writer=None, instance: str = "",
             work: str = "") -> dict:
-    """Run each tool `repeat` times, alternating; print medians and paired ratios; with a
+    """Run each tool `repeat` times in rounds (order rotated per round); print medians and paired ratios; with a
     `writer` (optlib.bench.records.RecordWriter) one record per tool. Returns {tool: median s}."""
     wall = {k: [] for k in tools}
     cpu = {k: [] for k in tools}
     outs = {k: [] for k in tools}
-    for _ in range(repeat):
-        for name, fn in tools.items():
-            w, c, out = measured(fn)
+    names = list(tools)
+    for r in range(repeat):
+        # the order rotates each round: no tool always runs after the same one (the allocator's
+        # and caches' state left by CVXPY or pyoptinterface favoured whichever tool came next)
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            w, c, out = measured(tools[name])
             wall[name].append(w)
             cpu[name].append(c)
             outs[name].append(out)
