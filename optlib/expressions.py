@@ -232,7 +232,7 @@ class Expression:
 
     def _scale_rows(self, w: np.ndarray) -> "Expression":
         D = sp.diags(w)
-        terms = {b: sp.csr_matrix(D) if _is_identity(C) else sp.csr_matrix(D @ C) for b, C in self.terms.items()}
+        terms = {b: _diagonal(w) if _is_identity(C) else sp.csr_matrix(D @ C) for b, C in self.terms.items()}
         return Expression(terms, w * self.const, self.shape)
 
     def broadcast_to(self, shape: Shape) -> "Expression":
@@ -490,8 +490,26 @@ def _quadratic_product(a: Expression, b: Expression) -> Expression:
                      "are taken as quad_form(x, P) and sum_squares(x); write other products with the atoms)")
 
 
+def _diagonal(w: np.ndarray) -> sp.csr_matrix:
+    """diag(w) as CSR without its zero entries, marked so that its column sums are w itself."""
+    w = np.asarray(w, dtype=float).ravel()
+    n = w.size
+    if np.count_nonzero(w) == n:             # the common case: no entry to drop
+        D = sp.csr_matrix((w.copy(), np.arange(n, dtype=np.int32), np.arange(n + 1, dtype=np.int32)),
+                          shape=(n, n))
+    else:
+        keep = np.flatnonzero(w)
+        D = sp.csr_matrix((w[keep], keep, np.concatenate(([0], np.cumsum(w != 0)))), shape=(n, n))
+    D._optlib_diagonal = w                   # column sums of diag(w) (products make new matrices)
+    return D
+
+
 def _column_sums(C: sp.spmatrix) -> sp.csr_matrix:
-    """1 x K row of the column sums of C (by bincount over its nonzeros)."""
+    """1 x K row of the column sums of C (by bincount over its nonzeros; of diag(w): w)."""
+    w = getattr(C, "_optlib_diagonal", None)
+    if w is not None and C.shape == (w.size, w.size):
+        nz = np.flatnonzero(w)
+        return sp.csr_matrix((w[nz], nz, np.array([0, nz.size])), shape=(1, w.size))
     C = sp.csr_matrix(C)
     col = np.bincount(C.indices, weights=C.data, minlength=C.shape[1])
     nz = np.flatnonzero(col)

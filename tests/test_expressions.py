@@ -711,3 +711,26 @@ def test_property_compile_psd_slack_is_svec(n, seed):
     r, c = svec_indices(n)
     expected = np.where(r == c, 1.0, math.sqrt(2)) * M[r, c]
     np.testing.assert_allclose(sf.b - sf.A @ v, expected, atol=1e-10)
+
+
+def test_scaled_variable_sums_with_zero_weights():
+    """(w * x).sum() takes the column sums of diag(w) directly; zeros in w, a later product
+    and sums along an axis must give the same coefficients as dense arithmetic."""
+    import numpy as np
+    import optlib
+
+    m = optlib.Model()
+    x = m.continuous((3, 4))
+    w = np.arange(12.0).reshape(3, 4)
+    w[1, 2] = 0.0
+    e = w * x
+    (C,) = e.sum().terms.values()
+    assert np.array_equal(C.toarray().ravel(), w.ravel())
+    (C0,) = e.sum(axis=0).terms.values()
+    dense = np.zeros((4, 12))
+    for j in range(4):
+        for i in range(3):
+            dense[j, i * 4 + j] = w[i, j]
+    assert np.array_equal(C0.toarray(), dense)
+    (C2,) = (2.0 * e).sum().terms.values()            # a product makes a new matrix: plain sums
+    assert np.array_equal(C2.toarray().ravel(), 2.0 * w.ravel())
