@@ -104,7 +104,7 @@ def plot_gap(records: Iterable[Mapping[str, Any]], path: str | os.PathLike, titl
     (x: seconds on a log axis, y: gap in %, capped at 100 %), to `path` (PNG, SVG, PDF by its
     suffix). ImportError naming the install command when matplotlib is missing; ValueError when
     there are no records (other than 'n/a')."""
-    from .report import require_matplotlib
+    from .report import line_style, require_matplotlib, save_figure
 
     plt = require_matplotlib()
     data = gap_curves(records)
@@ -119,7 +119,7 @@ def plot_gap(records: Iterable[Mapping[str, Any]], path: str | os.PathLike, titl
         for j, (lab, ys) in enumerate(d["curves"].items()):
             full = [1.0] + list(ys) + [ys[-1] if ys else 1.0]
             ax.step(xs, [100 * y for y in full], where="post", label=f"{lab} ({d['runs'][lab]} runs)",
-                    color=f"C{j % 10}", linestyle=("-", "--", ":", "-.")[(j // 10) % 4])
+                    **line_style(j))
         ax.set_xscale("log")
         ax.set_xlim(t_min, t_max)
         ax.set_ylim(-2, 102)
@@ -128,10 +128,4 @@ def plot_gap(records: Iterable[Mapping[str, Any]], path: str | os.PathLike, titl
         ax.set_title(title or f"{suite}: gap over time", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    p = Path(path)
-    if not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
-    return p
+    return save_figure(plt, fig, path)

@@ -303,8 +303,7 @@ def plot_profile(records: Iterable[Mapping[str, Any]], path: str | os.PathLike, 
         for j, (lab, rs) in enumerate(data["ratios"].items()):
             steps = sorted({1.0, *(r for r in rs if math.isfinite(r)), tau_max})
             ys = [profile_fraction(rs, t) for t in steps]
-            ax.step(steps, ys, where="post", label=lab, color=f"C{j % 10}",
-                    linestyle=("-", "--", ":", "-.")[(j // 10) % 4])
+            ax.step(steps, ys, where="post", label=lab, **line_style(j))
         ax.set_xscale("log", base=2)
         ax.set_xlim(1.0, tau_max)
         ax.set_ylim(-0.02, 1.02)
@@ -313,6 +312,16 @@ def plot_profile(records: Iterable[Mapping[str, Any]], path: str | os.PathLike, 
         ax.set_title(title or f"{suite}: performance profile ({len(data['instances'])} instances)", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
+    return save_figure(plt, fig, path)
+
+
+def line_style(j: int) -> dict[str, str]:
+    """Colour and dash of the j-th curve of a plot (10 colours, then the next dash pattern)."""
+    return {"color": f"C{j % 10}", "linestyle": ("-", "--", ":", "-.")[(j // 10) % 4]}
+
+
+def save_figure(plt: Any, fig: Any, path: str | os.PathLike) -> Path:
+    """Lay out `fig`, write it to `path` (folders made) at 120 dpi, close it; the path."""
     fig.tight_layout()
     p = Path(path)
     if not p.parent.exists():

@@ -193,15 +193,22 @@ class CapitalBudgetingInstance:
         results: list = []
         pool = plans if plans is not None else []
         cuts = [y for y in pool if np.all(x + y <= 1)]
+
+        def add_plan(y: np.ndarray) -> bool:
+            """Add recourse plan y to the cuts (and the caller's pool); False when it is there already."""
+            if any(np.array_equal(y, c) for c in cuts):
+                return False
+            cuts.append(y)
+            pool.append(y)
+            return True
+
         if not cuts:        # seed the cuts with the best plans at the 16 vertices of the box
             for v in itertools.product((-1.0, 1.0), repeat=XI_DIM):
                 try:
                     y = self.recourse(x, np.array(v), backend, left(deadline), options=options)[2]
                 except TimeLimitReached:
                     break
-                if not any(np.array_equal(y, c) for c in cuts):
-                    cuts.append(y)
-                    pool.append(y)
+                add_plan(y)
         upper, lower, iters, best_xi = math.inf, -math.inf, 0, self.initial_scenario()
         for v in (scenarios if scenarios is not None else []):
             v = np.clip(np.asarray(v, dtype=float).ravel(), -1.0, 1.0)
@@ -213,9 +220,7 @@ class CapitalBudgetingInstance:
                 break
             if ub < upper:
                 upper, best_xi = ub, v
-            if not any(np.array_equal(y, c) for c in cuts):
-                cuts.append(y)
-                pool.append(y)
+            add_plan(y)
         xi = self.initial_scenario()
         # r(xi)'v = r0 + r1'xi and c(xi)'v = c0 + c1'xi for every row v of V: (r0 (k,), r1 (k, 4))
         lin_rev = lambda V: (V @ self.r_bar, (V * self.r_bar) @ self.psi / 2)    # noqa: E731
@@ -249,10 +254,7 @@ class CapitalBudgetingInstance:
                 break
             if ub < upper:
                 upper, best_xi = ub, xi
-            if not any(np.array_equal(y, c) for c in cuts):
-                cuts.append(y)
-                pool.append(y)
-            elif val <= lower + tol * max(1.0, abs(val)):
+            if not add_plan(y) and val <= lower + tol * max(1.0, abs(val)):
                 break
             if upper - lower <= tol * max(1.0, abs(upper)) or deadline.expired():
                 break
