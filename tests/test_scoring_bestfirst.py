@@ -173,3 +173,22 @@ def test_auto_picks_best_first_beyond_the_support_limit(monkeypatch):
     assert hooked._chosen_method(problem) == "support"
     with pytest.raises(ValueError, match="method"):
         SLIMClassifier(method="best").fit(X, y)
+
+
+def test_best_first_reports_incumbent_and_bound(monkeypatch):
+    """The search's progress steps carry the incumbent and a bound that never exceeds the
+    optimum (brute force) nor the incumbent; the fit passes them to a progress= sink."""
+    import problems.scoring.bestfirst as bf
+    from optlib.bench.trace import TraceRecorder
+
+    monkeypatch.setattr(bf, "PROGRESS_EVERY", 0.0)            # every node
+    clf, problem, X, y = _problem(3)
+    optimum = _brute_optimum(problem)
+    steps: list[tuple[float, float]] = []
+    search, _ = best_first_search(problem, None, None, on_progress=lambda inc, bd: steps.append((inc, bd)))
+    assert steps and search.complete
+    assert all(bd <= optimum + 1e-12 and bd <= inc + 1e-12 for inc, bd in steps)
+    assert all(b2 >= b1 - 1e-12 for (_, b1), (_, b2) in zip(steps, steps[1:]))   # bounds only rise
+    trace = TraceRecorder()
+    SLIMClassifier(**{**clf.get_params(), "method": "bestfirst"}).fit(X, y, progress=trace)
+    assert trace.points and all(p[2] <= optimum + 1e-9 for p in trace.points)

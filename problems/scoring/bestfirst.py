@@ -26,6 +26,7 @@ import itertools
 import math
 import time
 from itertools import combinations
+from typing import Any, Callable
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from .support import SupportNode, SupportSearch, _forced_and_optional, cutoff_ma
 from .support_bounds import ThresholdBounds
 
 _BATCH = 20000      # feature sets per bound batch (a deadline check between batches)
+PROGRESS_EVERY = 0.5   # seconds between progress calls of the search (more often when the incumbent improves)
 
 
 def feature_sets(problem: SLIMProblem) -> list[np.ndarray]:
@@ -133,12 +135,16 @@ class _BestFirst:
 
 
 def best_first_search(problem: SLIMProblem, start: tuple[np.ndarray, int] | None, time_limit: float | None,
-                      fallback_bound: float = -math.inf) -> tuple[SupportSearch, tuple[np.ndarray, int] | None]:
+                      fallback_bound: float = -math.inf,
+                      on_progress: Callable[[float, float], Any] | None = None,
+                      ) -> tuple[SupportSearch, tuple[np.ndarray, int] | None]:
     """Run the search of the module doc; (record, best scoring system or None).
 
     start: a candidate scoring system (kept if inside the boxes); time_limit: seconds (None: no
     limit); fallback_bound: a valid global lower bound for nodes the time limit left without
-    their own bound. The record's nodes are the exact supports; states 'pruned' (bound reached
+    their own bound; on_progress(incumbent, bound): called after the bounding passes and then at
+    most every PROGRESS_EVERY seconds of the search (and when the incumbent improves) with the
+    incumbent and the certified bound so far (min of the incumbent and the next node's bound). The record's nodes are the exact supports; states 'pruned' (bound reached
     the incumbent), 'closed' (searched: nothing better, or its best is the incumbent), 'open',
     'not reached'."""
     t0 = time.perf_counter()
@@ -181,12 +187,26 @@ def best_first_search(problem: SLIMProblem, start: tuple[np.ndarray, int] | None
                 nodes[i].bound = max(nodes[i].bound, e + run.per_feature * k)
                 directions[i] = dr
     order = sorted(live.tolist(), key=lambda i: nodes[i].bound)
+    last = [-math.inf, math.inf]                # time and incumbent of the last progress call
+
+    def progress(next_bound: float) -> None:
+        if on_progress is None or not bounded:
+            return
+        now = time.perf_counter()
+        if now - last[0] < PROGRESS_EVERY and run.best_val >= last[1]:
+            return
+        last[0], last[1] = now, run.best_val
+        cap = run.best_val if run.exact else run.best_val - run.margin     # what pruning proved
+        on_progress(run.best_val, min(cap, next_bound))
+
+    progress(nodes[order[0]].bound if order else math.inf)
     for i in order:
         node = nodes[i]
         if node.bound >= run.best_val - run.margin:
             continue                            # pruned below
         if run.left() <= 0 or i not in directions:
             break
+        progress(node.bound)
         run.search(node, directions[i])
     for node in nodes:                      # what the incumbent prunes
         if not node.done and node.bound >= run.best_val - run.margin:

@@ -275,7 +275,7 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             found = self._fit_supports(problem, first, clock)
             parts["search"] = self.supports_.seconds
         elif self.method_ == "bestfirst" and problem.grid_extras():
-            found = self._fit_bestfirst(problem, first, clock)
+            found = self._fit_bestfirst(problem, first, clock, report)
             parts["search"] = self.supports_.seconds
         if found is None:                     # the single IP decides (also when the support search found nothing)
             searched = self.supports_.seconds if self.supports_ is not None else 0.0
@@ -407,16 +407,21 @@ class SLIMClassifier(IPClassifierMixin, ClassifierMixin, BaseEstimator):
             return None
         return search_result(search, point), point, solves, best
 
-    def _fit_bestfirst(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None, clock: Deadline):
+    def _fit_bestfirst(self, problem: SLIMProblem, first: tuple[np.ndarray, int] | None, clock: Deadline,
+                       report: Reporter | None = None):
         """(numbers, point, solves, (coef, intercept)) by the best-first support search
-        (`bestfirst.py`), or None when it found no scoring system (the single IP decides)."""
+        (`bestfirst.py`, its incumbent and bound reported as progress steps), or None when it
+        found no scoring system (the single IP decides)."""
         from .bestfirst import best_first_search
         from .support import point_result, search_result
 
         fallback = problem.always_wrong
         if self.cuts_ is not None and self.cuts_.lp_bounds:
             fallback = max(fallback, max(self.cuts_.lp_bounds))
-        search, best = best_first_search(problem, first, self._time_left(clock), fallback)
+        step = None
+        if report is not None and report.enabled:
+            step = lambda incumbent, bound: report.step(incumbent=incumbent, bound=bound)   # noqa: E731
+        search, best = best_first_search(problem, first, self._time_left(clock), fallback, on_progress=step)
         self.supports_ = search
         if best is None:
             return None

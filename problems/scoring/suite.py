@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from optlib.bench.trace import TraceRecorder
 from optlib.suites.base import Run
 
 from .._suite_common import MethodSuite, from_answer, locate, number
@@ -152,14 +153,17 @@ class ScoringSuite(MethodSuite):
         method = {"SLIM-support": "support", "SLIM-bestfirst": "bestfirst"}.get(run.method, "mip")
         clf = self._classifier(run, method, y)
         t0 = time.perf_counter()
+        trace = TraceRecorder()          # the best-first search's incumbent and bound, for gap-over-time plots
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            clf.fit(X, y)
+            clf.fit(X, y, progress=trace)
         seconds = time.perf_counter() - t0
         fitted = hasattr(clf, "coef_")
         out = from_answer(clf.result_, seconds=seconds, method_used=getattr(clf, "method_", method),
                           size=int(np.count_nonzero(clf.coef_)) if fitted else None,
                           train_error=number(1 - clf.score(X, y)) if fitted else None)
+        if trace.points and "mps" not in run.options:      # in SLIM's own units (not the MIPLIB file's)
+            out["trace"] = trace.points
         if "mps" in run.options and fitted:             # the SLIM authors' units
             from .reference import mps_bound, mps_objective, mps_point
 
