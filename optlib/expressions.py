@@ -222,7 +222,8 @@ class Expression:
         """The expression P vec(self), reshaped to `shape`."""
         P = sp.csr_matrix(P)
         terms = {b: P if _is_identity(C) else sp.csr_matrix(P @ C) for b, C in self.terms.items()}
-        return Expression(terms, P @ self.const, shape)
+        const = P @ self.const if self.const.any() else np.zeros(P.shape[0])   # a variable's is zero
+        return Expression(terms, const, shape)
 
     def _take(self, idx: np.ndarray, shape: Shape) -> "Expression":
         """Select flat entries `idx` (row selection, no matrix product)."""
@@ -231,8 +232,8 @@ class Expression:
         return Expression(terms, self.const[idx], shape)
 
     def _scale_rows(self, w: np.ndarray) -> "Expression":
-        D = sp.diags(w)
-        terms = {b: _diagonal(w) if _is_identity(C) else sp.csr_matrix(D @ C) for b, C in self.terms.items()}
+        terms = {b: _diagonal(w) if _is_identity(C) else sp.csr_matrix(sp.diags(w) @ C)
+                 for b, C in self.terms.items()}
         return Expression(terms, w * self.const, self.shape)
 
     def broadcast_to(self, shape: Shape) -> "Expression":
@@ -452,7 +453,9 @@ class Variable(Expression):
 
     def __init__(self, block: VarBlock, coef: sp.csr_matrix | None = None):
         if coef is None:
-            coef = sp.identity(block.size, format="csr")
+            n = block.size                    # the identity, straight in CSR form (no DIA detour)
+            idx = np.arange(n + 1, dtype=np.int32 if n < 2 ** 31 - 1 else np.int64)
+            coef = sp.csr_matrix((np.ones(n), idx[:n], idx), shape=(n, n))
             coef._optlib_identity = True      # products with it are the other factor itself
         super().__init__({block: coef}, np.zeros(_size(block.shape)), block.shape)
         self.block = block
