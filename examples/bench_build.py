@@ -15,7 +15,7 @@ compares optlib's compile with CVXPY's get_problem_data. (The LipSDP LMI build i
 
 Read + solve also gives each tool's phases (medians, ms): optlib's read, compile, hand-off
 (`pass_model`), HiGHS's run, certify and the rest (options, log, result); highspy's readModel
-and run. CPU seconds are given beside wall seconds. --json OUT.jsonl appends one tidy record
+and run. CPU seconds are given beside wall seconds. --json OUT.jsonl writes one tidy record
 (optlib.bench.records) per case and tool: suite 'build', method = the tool, wall_s / cpu_s the
 medians, extra = the phases, the repeat count and the paired ratios optlib / tool.
 """
@@ -304,7 +304,7 @@ def main() -> None:
                     help="netlib: only these files (comma-separated names without extension; "
                          "--min-raw still applies)")
     ap.add_argument("--json", metavar="OUT.jsonl",
-                    help="append one tidy record per case and tool to this JSON-lines file")
+                    help="write one tidy record per case and tool to this JSON-lines file (replacing it)")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     cases = a.cases.split(",")
@@ -312,7 +312,7 @@ def main() -> None:
     if a.json:
         from optlib.bench.records import RecordWriter
 
-        writer = RecordWriter(a.json)
+        writer = RecordWriter(a.json, append=False)
     if "transport" in cases:
         for n in (200, 300, 500):
             compare(f"transport LP {n * n // 1000}k vars", {
