@@ -315,6 +315,36 @@ def _absorb(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray, so
     return cols[~done[cols]]
 
 
+#: M M' is factored directly while its nonzeros stay below this bound (by the column counts of M:
+#: a dense column of m entries makes m^2; a PSD block's scale column made M M' of order 29,127
+#: with 3.2e8 nonzeros, whose LU did not fit in 10 GB); above it LSQR on M, no M M' formed
+DIRECT_MAX_NNZ = 2 * 10 ** 7
+#: LSQR's iteration limit and tolerances for the large case (the step is a candidate: the bound
+#: derived from it is checked in full, so an inexact step costs only the bound)
+LSQR_ITER_LIMIT = 2000
+LSQR_TOL = 1e-14
+
+
+def _min_norm_solution(M: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray | None:
+    """theta = M' (M M')^-1 rhs, the least-norm solution of M theta = rhs: by a sparse LU of
+    M M' + reg I with REFINE_STEPS steps of iterative refinement, or by LSQR on M when M M'
+    would have more than DIRECT_MAX_NNZ nonzeros; None when the LU fails (singular, memory)."""
+    counts = np.diff(M.tocsc().indptr).astype(np.float64)
+    if float(np.dot(counts, counts)) > DIRECT_MAX_NNZ:
+        out = spla.lsqr(M, rhs, atol=LSQR_TOL, btol=LSQR_TOL, iter_lim=LSQR_ITER_LIMIT)
+        return np.asarray(out[0], dtype=float)
+    MMt = (M @ M.T).tocsc()
+    reg = 1e-13 * max(float(MMt.diagonal().max(initial=0.0)), 1e-300)
+    try:
+        solve = spla.factorized((MMt + reg * sp.identity(MMt.shape[0], format="csc")).tocsc())
+    except (RuntimeError, MemoryError):
+        return None
+    theta = M.T @ solve(rhs)
+    for _ in range(REFINE_STEPS):             # iterative refinement of the residual
+        theta = theta + M.T @ solve(rhs - M @ theta)
+    return theta
+
+
 def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarray,
                  soft_rows: np.ndarray, soft: frozenset[int], grow: float,
                  congruence: bool = True) -> np.ndarray | None:
@@ -374,16 +404,8 @@ def _repair_step(sf: StandardForm, z: np.ndarray, r: np.ndarray, cols: np.ndarra
     scale = 1.0 / np.where(norms > 0, norms, 1.0)   # equations of unit norm: the regularisation
     M = sp.diags(scale) @ M                          # below must not swamp small ones
     rhs = -r[cols] * scale
-    MMt = (M @ M.T).tocsc()
-    reg = 1e-13 * max(float(MMt.diagonal().max(initial=0.0)), 1e-300)
-    try:
-        solve = spla.factorized((MMt + reg * sp.identity(MMt.shape[0], format="csc")).tocsc())
-    except RuntimeError:
-        return None
-    theta = M.T @ solve(rhs)
-    for _ in range(REFINE_STEPS):             # iterative refinement of the residual
-        theta = theta + M.T @ solve(rhs - M @ theta)
-    if not np.all(np.isfinite(theta)):
+    theta = _min_norm_solution(M, rhs)
+    if theta is None or not np.all(np.isfinite(theta)):
         return None
     dz = weights * theta[:m]
     pos = m
