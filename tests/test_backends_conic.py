@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from optlib import ConeDims, SolveParams, StandardForm, Status
 from optlib.cones import min_eig_svec, soc_violation, svec, svec_size
@@ -18,6 +17,7 @@ from solvers.clarabel_backend import ClarabelBackend
 from solvers.conic_form import conic_data
 from solvers.cvxpy_backend import CvxpyBackend
 from solvers.scs_backend import ScsBackend
+from forms import make
 
 BACKENDS = {
     "clarabel": (ClarabelBackend, 1e-6),
@@ -27,15 +27,6 @@ BACKENDS = {
 }
 
 
-def make(c, A, b, cones, lb=None, ub=None, integer=None, **kw) -> StandardForm:
-    c = np.asarray(c, dtype=float)
-    n = c.size
-    return StandardForm(
-        c=c, A=sp.csc_matrix(np.asarray(A, dtype=float).reshape(len(b), n)),
-        b=np.asarray(b, dtype=float), cones=cones,
-        lb=np.full(n, -np.inf) if lb is None else np.asarray(lb, dtype=float),
-        ub=np.full(n, np.inf) if ub is None else np.asarray(ub, dtype=float),
-        integer=np.zeros(n, bool) if integer is None else np.asarray(integer, bool), **kw)
 
 
 # -- problems: (StandardForm, optimal value of the minimisation form incl. offset) ------

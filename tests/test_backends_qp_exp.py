@@ -21,21 +21,12 @@ from optlib import ConeDims, SolveParams, StandardForm, Status
 from optlib.backend import get_backend
 from optlib.constraints import exp_cone
 from solvers.conic_form import conic_data, dual_cone_violation
+from forms import make
 
 #: backend -> relative tolerance on x, the objective and the KKT residuals
 TOL = {"clarabel": 1e-6, "scs": 2e-3, "highs": 1e-6}
 
 
-def make(c, A, b, cones, lb=None, ub=None, integer=None, P=None, **kw) -> StandardForm:
-    c = np.asarray(c, dtype=float)
-    n = c.size
-    return StandardForm(
-        c=c, A=sp.csc_matrix(np.asarray(A, dtype=float).reshape(len(b), n)),
-        b=np.asarray(b, dtype=float), cones=cones,
-        lb=np.full(n, -np.inf) if lb is None else np.asarray(lb, dtype=float),
-        ub=np.full(n, np.inf) if ub is None else np.asarray(ub, dtype=float),
-        integer=np.zeros(n, bool) if integer is None else np.asarray(integer, bool),
-        P=None if P is None else sp.csc_matrix(np.asarray(P, dtype=float)), **kw)
 
 
 def solve(name: str, sf: StandardForm, **options):

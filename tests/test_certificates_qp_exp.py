@@ -307,14 +307,19 @@ def test_exp_into_dual_cone_with_room_for_rounding():
     assert near[0] == -1.0 and near[1] == 0.0 and abs(near[2] - math.exp(-1)) <= 1e-14
 
 
-def test_exp_rows_are_checked_per_block_and_named():
+def _exp_sum_form():
+    """x >= 1, (x_i, 1, t_i) in K_exp (t_i >= exp(x_i)), min sum t: optimum 2e at x = 1."""
     m = optlib.Model()
     x = m.continuous(2, name="x")
     t = m.continuous(2, name="t")
     m.add(x >= 1, name="lo")
     m.add(exp_cone(x, np.ones(2), t), name="expc")
     m.minimize(t.sum())
-    sf = m.compile()
+    return m.compile()
+
+
+def test_exp_rows_are_checked_per_block_and_named():
+    sf = _exp_sum_form()
     ok = check_point(sf, np.array([1.0, 1.0, E, E]) * np.array([1, 1, 1 + 1e-9, 1 + 1e-9]))
     assert ok.passed
     pc = check_point(sf, np.array([1.0, 1.0, E, 2.0]))      # exp(1) <= 2 is false for entry 1
@@ -338,13 +343,7 @@ def test_exp_solved_by_clarabel_certifies():
     x >= 1, min sum exp(x) (optimum 2e); and min sum_i w_i exp(x_i) s.t. sum x = -k/2 with free
     x and t, where every reduced cost must vanish (the solver's residual of 1e-10 is repaired,
     the blocks moved back into K_exp* along their v, whose row is constant)."""
-    m = optlib.Model()
-    x = m.continuous(2, name="x")
-    t = m.continuous(2, name="t")
-    m.add(x >= 1, name="lo")
-    m.add(exp_cone(x, np.ones(2), t), name="expc")
-    m.minimize(t.sum())
-    sf = m.compile()
+    sf = _exp_sum_form()
     xs, zs, st = solve_clarabel(sf)
     assert st == "Solved"
     cert = certify(sf, RawResult(status=Status.OPTIMAL, x=xs, z=zs))
