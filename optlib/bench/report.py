@@ -157,13 +157,19 @@ def format_summary(rows: Sequence[Mapping[str, Any]], shift: float = DEFAULT_SHI
     """The summary rows as a plain-text table under a line stating the definitions and the shift."""
     header, body = _summary_cells(rows)
     left = {0, 1, 2} if "method" in header else {0, 1}
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(header)]
+    return _legend(shift) + "\n" + text_table(header, body, set(range(len(header))) - left)
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """Columns padded to their widest cell (those in `right` right-aligned), two spaces apart,
+    a dashed line under the header."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    return "\n".join([_legend(shift), line(header), "  ".join("-" * w for w in widths), *map(line, body)])
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
 def summary_markdown(rows: Sequence[Mapping[str, Any]], shift: float = DEFAULT_SHIFT,
@@ -211,13 +217,7 @@ def format_runs(records: Sequence[Mapping[str, Any]]) -> str:
         for cells, note in zip(rows, notes):
             cells.append(note or "")
     text_cols = {header.index(h) for h in ("instance", "method", "backend", "status", "verified", "note") if h in header}
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i in text_cols else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+    return text_table(header, rows, set(range(len(header))) - text_cols)
 
 
 def _fmt(v: Any) -> str:

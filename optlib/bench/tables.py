@@ -26,7 +26,7 @@ import shlex
 from typing import Any, Iterable, Mapping, Sequence
 
 from .records import RECORD_FIELDS
-from .report import DEFAULT_SHIFT, summarize, summary_markdown
+from .report import DEFAULT_SHIFT, summarize, summary_markdown, text_table
 
 __all__ = ["ReportSpec", "TABLES", "DEFAULT_COLUMNS", "check_spec", "parse_report_args", "command_args",
            "select", "column_value", "runs_cells", "render_text", "render_markdown", "compact_number"]
@@ -322,17 +322,6 @@ def _numeric_cols(rows: list[list[str]], n: int) -> set[int]:
     return {i for i in range(n) if rows and all(number(r[i]) for r in rows) and any(r[i] != "-" for r in rows)}
 
 
-def _text_table(header: list[str], rows: list[list[str]]) -> str:
-    right = _numeric_cols(rows, len(header))
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
-
-
 def _legend(spec: ReportSpec) -> str:
     m = spec.ratio_to
     text = "One row per run; wall_s and cpu_s in seconds, gap relative (optlib.relative_gap)."
@@ -350,7 +339,7 @@ def render_text(records: Sequence[Mapping[str, Any]], spec: ReportSpec) -> str:
 
         return format_summary(summarize(chosen, shift=spec.shift), shift=spec.shift)
     header, rows = runs_cells(chosen, spec, records)
-    return _legend(spec) + "\n" + _text_table(header, rows)
+    return _legend(spec) + "\n" + text_table(header, rows, _numeric_cols(rows, len(header)))
 
 
 def render_markdown(records: Sequence[Mapping[str, Any]], paths: Sequence[str], spec: ReportSpec) -> str:
