@@ -144,8 +144,6 @@ def compile_model(model: "Model") -> StandardForm:
         starts = {rb.name: (rb.start, rb.size) for rb in row_blocks}
         order = np.concatenate([np.arange(starts[k.name][0], starts[k.name][0] + starts[k.name][1])
                                 for k in model._constraints.values() if k.name in starts]).astype(np.int64)
-        if np.array_equal(order, np.arange(order.size)):
-            order = None                 # already in the order they were added (== before <=)
     return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float), ub=ub.astype(float),
                         integer=integer.astype(bool), offset=offset, sense=sense,
                         var_names=ScalarNames(blocks), row_blocks=tuple(row_blocks), name=model.name,

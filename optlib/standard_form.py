@@ -233,8 +233,8 @@ class StandardForm:
         lo, hi = self.row_bounds()
         A = self.A if sp.isspmatrix_csc(self.A) else sp.csc_matrix(self.A)
         order = self.row_order
-        if order is None:
-            return A, lo, hi, None
+        if order is None or np.array_equal(order, np.arange(self.m)):
+            return A, lo, hi, None               # stored as given (== rows added before <= rows)
         inv = np.empty(self.m, dtype=np.int64)
         inv[order] = np.arange(self.m)
         Ap = sp.csc_matrix((A.data.copy(), inv[A.indices], A.indptr.copy()), shape=A.shape)

@@ -126,3 +126,21 @@ def test_symmetry_check_on_the_nonzeros_names_the_entry():
         m.add(np.array([[1.0, 0.0], [3.0, 4.0]]) + optlib.lmi(np.zeros((2, 2)), [(x[0], F)]) >> 0)
     with pytest.raises(ValueError, match="not symmetric"):               # a tiny asymmetry of 1e-3
         m.add(optlib.lmi(np.eye(2), [(x[0], np.array([[1.0, 2.0], [2.001, 0.0]]))]) >> 0)
+
+
+def test_rows_already_in_given_order_go_to_backends_as_stored():
+    """== rows added before <= rows: the given order is the stored one, so rows_in_order hands
+    out the form's own matrix with no permutation (order None), and HiGHS's duals still map back."""
+    m = optlib.Model()
+    x = m.continuous(3, lb=0, name="x")
+    m.add(x.sum() == 2, name="total")
+    m.add(x[0] + 2 * x[1] <= 3, name="a")
+    m.minimize(x @ np.array([1.0, -1.0, 0.5]))
+    sf = m.compile()
+    assert sf.row_order is not None and list(sf.row_order) == list(range(sf.m))
+    A, lo, hi, order = sf.rows_in_order()
+    assert order is None and A is sf.A
+    res, ref = m.solve(backend="highs"), m.solve(backend="clarabel")
+    assert res.status is Status.OPTIMAL and res.verified
+    for name in ("a", "total"):
+        assert res.dual(name) == pytest.approx(ref.dual(name), abs=1e-6)

@@ -120,11 +120,8 @@ class BridgeBuilder:
                 blocks.append(RowBlock(name, cone, base + first, count, (count,), count))
         blocks.sort(key=lambda rb: rb.start)
         order = None
-        given = sf.row_order
-        if given is None and not (sf.cones.soc or sf.cones.psd or sf.cones.exp):
-            given = rows                              # a linear form stored in the order it was given
-        if given is not None:
-            order = np.concatenate([positions[np.asarray(given, dtype=np.int64)],
+        if sf.row_order is not None:
+            order = np.concatenate([positions[np.asarray(sf.row_order, dtype=np.int64)],
                                     np.arange(z, z + nz), np.arange(z + nz + l, z + nz + l + nn)]).astype(np.int64)
         P = sf.P
         if P is not None:
