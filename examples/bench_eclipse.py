@@ -22,9 +22,7 @@ record per (net, method) line.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
 import sys
 import time
 from pathlib import Path

@@ -4,8 +4,6 @@ every problem class: QP, MIQP, EXP, MIEXP and models with logical constraints in
 A class no installed backend takes must fail with an error that says what to install."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import numpy as np

@@ -16,7 +16,6 @@ import scipy.sparse as sp
 
 cp = pytest.importorskip("cvxpy")
 
-import optlib  # noqa: E402
 from optlib import Model, Status  # noqa: E402
 from optlib.from_cvxpy import model_from_cvxpy  # noqa: E402
 from optlib.model import cvxpy_values  # noqa: E402

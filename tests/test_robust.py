@@ -10,7 +10,7 @@ import pytest
 
 import optlib
 from optlib import datasets
-from problems.robust import (CapitalBudgetingInstance, KnapsackInstance, ccg, generate_capital_budgeting,
+from problems.robust import (KnapsackInstance, ccg, generate_capital_budgeting,
                              generate_knapsack, knapsack_files, load_capital_budgeting, load_knapsack,
                              save_capital_budgeting)
 
