@@ -329,7 +329,8 @@ def _min_norm_solution(M: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray | None:
     """theta = M' (M M')^-1 rhs, the least-norm solution of M theta = rhs: by a sparse LU of
     M M' + reg I with REFINE_STEPS steps of iterative refinement, or by LSQR on M when M M'
     would have more than DIRECT_MAX_NNZ nonzeros; None when the LU fails (singular, memory)."""
-    counts = np.diff(M.tocsc().indptr).astype(np.float64)
+    M = sp.csr_matrix(M)                      # (no copy when it is CSR already)
+    counts = np.bincount(M.indices, minlength=M.shape[1]).astype(np.float64)   # entries per column
     if float(np.dot(counts, counts)) > DIRECT_MAX_NNZ:
         out = spla.lsqr(M, rhs, atol=LSQR_TOL, btol=LSQR_TOL, iter_lim=LSQR_ITER_LIMIT)
         return np.asarray(out[0], dtype=float)
