@@ -52,9 +52,13 @@ class _RowBuilder:
         rows = None
         for blk, C in expr.terms.items():
             C = sp.csr_matrix(C) if row_select is None else sp.csr_matrix(C)[row_select]
-            data = C.data * (scale if np.isscalar(scale) else np.repeat(scale, np.diff(C.indptr)))
-            piece = sp.csr_matrix((data, C.indices.astype(self.index_dtype) + self.offsets[blk], C.indptr),
-                                  shape=(k, self.n))
+            if np.isscalar(scale):      # the arrays are shared only until `matrix` copies them
+                data = C.data if scale == 1.0 else C.data * scale
+            else:
+                data = C.data * np.repeat(scale, np.diff(C.indptr))
+            cols = C.indices.astype(self.index_dtype, copy=False)
+            cols = cols + self.offsets[blk] if self.offsets[blk] else cols
+            piece = sp.csr_matrix((data, cols, C.indptr), shape=(k, self.n))
             rows = piece if rows is None else rows + piece
         self.pieces.append(rows if rows is not None else sp.csr_matrix((k, self.n)))
         self.b.append(-scale * const)
@@ -63,11 +67,24 @@ class _RowBuilder:
         return start
 
     def matrix(self) -> sp.csc_matrix:
+        """The pieces stacked (new arrays: no piece's are shared) and transposed to CSC once;
+        duplicates summed and zeros dropped only when a piece has them."""
         if not self.pieces:
             return sp.csc_matrix((0, self.n))
-        A = sp.vstack(self.pieces, format="csr")
-        A.sum_duplicates()
-        A.eliminate_zeros()
+        data = np.concatenate([p.data for p in self.pieces]).astype(float, copy=False)
+        cols = np.concatenate([p.indices for p in self.pieces])
+        ptrs, at = [np.zeros(1, dtype=np.int64)], 0
+        for p in self.pieces:
+            ptrs.append(p.indptr[1:].astype(np.int64) + at)
+            at += int(p.indptr[-1])
+        ptr = np.concatenate(ptrs)
+        dtype = self.index_dtype if at < 2 ** 31 - 1 else np.int64
+        A = sp.csr_matrix((data, cols.astype(dtype, copy=False), ptr.astype(dtype, copy=False)),
+                          shape=(self.m, self.n))
+        if not all(p.has_canonical_format for p in self.pieces):
+            A.sum_duplicates()
+        if not data.all():
+            A.eliminate_zeros()
         return A.tocsc()
 
 
@@ -88,7 +105,11 @@ def compile_model(model: "Model") -> StandardForm:
         for blk, C in obj.terms.items():
             row = sp.csr_matrix(C)
             row.sum_duplicates()            # one entry per column: the += below does not accumulate
-            c[offsets[blk] + row.indices] += row.data
+            at = offsets[blk]
+            if row.nnz == blk.size:         # sorted, unique and all of them: columns at .. at + size
+                c[at:at + blk.size] += row.data
+            else:
+                c[at + row.indices] += row.data
         offset = float(obj.const[0])
     sense = model._sense
     if sense < 0:
@@ -144,7 +165,7 @@ def compile_model(model: "Model") -> StandardForm:
         starts = {rb.name: (rb.start, rb.size) for rb in row_blocks}
         order = np.concatenate([np.arange(starts[k.name][0], starts[k.name][0] + starts[k.name][1])
                                 for k in model._constraints.values() if k.name in starts]).astype(np.int64)
-    return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float), ub=ub.astype(float),
+    return StandardForm(c=c, A=A, b=b, cones=cones, lb=lb.astype(float, copy=False), ub=ub.astype(float, copy=False),
                         integer=integer.astype(bool), offset=offset, sense=sense,
                         var_names=ScalarNames(blocks), row_blocks=tuple(row_blocks), name=model.name,
                         row_order=order, P=P, logic=tuple(records))

@@ -511,6 +511,8 @@ def _column_sums(C: sp.spmatrix) -> sp.csr_matrix:
     """1 x K row of the column sums of C (by bincount over its nonzeros; of diag(w): w)."""
     w = getattr(C, "_optlib_diagonal", None)
     if w is not None and C.shape == (w.size, w.size):
+        if np.count_nonzero(w) == w.size:    # every column kept: no index gather
+            return sp.csr_matrix((w.copy(), np.arange(w.size), np.array([0, w.size])), shape=(1, w.size))
         nz = np.flatnonzero(w)
         return sp.csr_matrix((w[nz], nz, np.array([0, nz.size])), shape=(1, w.size))
     C = sp.csr_matrix(C)

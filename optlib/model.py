@@ -101,7 +101,7 @@ class Model:
         if np.isnan(arr).any():
             raise ValueError(f"{what} of variable {name!r} contains NaN")
         try:
-            return np.broadcast_to(arr, shape).astype(float).ravel().copy()
+            return np.array(np.broadcast_to(arr, shape), dtype=float).ravel()   # one new array
         except ValueError as exc:
             raise ValueError(f"{what} of variable {name!r} has shape {arr.shape}, "
                              f"which does not broadcast to the variable's shape {shape}") from exc

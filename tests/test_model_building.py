@@ -144,3 +144,41 @@ def test_rows_already_in_given_order_go_to_backends_as_stored():
     assert res.status is Status.OPTIMAL and res.verified
     for name in ("a", "total"):
         assert res.dual(name) == pytest.approx(ref.dual(name), abs=1e-6)
+
+
+def test_stacked_rows_equal_the_dense_assembly_with_duplicates_and_zeros():
+    """The compiled A is sign * C of each constraint placed at its blocks' columns: a piece with
+    duplicate entries gets them summed, explicit zeros are dropped, two blocks share a row, the
+    variables' bounds and a full objective row land at their offsets, and no array of the form
+    is shared with an expression (editing A leaves the model's coefficients alone)."""
+    from optlib.expressions import Expression
+
+    m = optlib.Model()
+    x = m.continuous(3, lb=-1, ub=[1, 2, 3], name="x")
+    y = m.continuous(2, lb=0, name="y")
+    ((bx, Cx),) = x.terms.items()
+    ((by, _),) = y.terms.items()
+    # 2 rows over x, not canonical: row 0 holds column 1 twice (2 + 3) and an explicit zero at 2
+    dup = sp.csr_matrix((np.array([2.0, 3.0, 0.0, 4.0]), np.array([1, 1, 2, 0]), np.array([0, 3, 4])),
+                        shape=(2, 3))
+    assert not dup.has_canonical_format
+    m.add(Expression({bx: dup}, np.array([-1.0, -2.0]), (2,)) <= 0, name="dup")
+    m.add(x[0] - 2 * y[1] + x[2] == 1, name="mixed")
+    m.add(y.sum() >= 1, name="cover")
+    m.minimize(np.array([1.0, 2.0, 3.0]) @ x + y.sum())
+    sf = m.compile()
+    assert sp.isspmatrix_csc(sf.A) and sf.A.has_canonical_format
+    assert np.all(sf.A.data != 0)
+    expect = np.array([[1.0, 0, 1, 0, -2],       # == rows first: x0 - 2 y1 + x2 - 1 == 0
+                       [0, 5, 0, 0, 0],          # dup row 0 (2 + 3 at x1; the zero dropped)
+                       [4, 0, 0, 0, 0],          # dup row 1
+                       [0, 0, 0, -1, -1]])       # 1 - sum(y) <= 0
+    np.testing.assert_array_equal(sf.A.toarray(), expect)
+    np.testing.assert_array_equal(sf.b, [1.0, 1.0, 2.0, -1.0])
+    np.testing.assert_array_equal(sf.c, [1.0, 2.0, 3.0, 1.0, 1.0])
+    np.testing.assert_array_equal(sf.lb, [-1, -1, -1, 0, 0])
+    np.testing.assert_array_equal(sf.ub, [1, 2, 3, np.inf, np.inf])
+    sf.A.data[:] = 7.0
+    sf.lb[:] = 9.0
+    assert Cx.toarray().tolist() == np.eye(3).tolist() and dup.data.tolist() == [2.0, 3.0, 0.0, 4.0]
+    assert bx.lb.tolist() == [-1, -1, -1] and by.lb.tolist() == [0, 0]
