@@ -234,7 +234,8 @@ class Expression:
     def _scale_rows(self, w: np.ndarray) -> "Expression":
         terms = {b: _diagonal(w) if _is_identity(C) else sp.csr_matrix(sp.diags(w) @ C)
                  for b, C in self.terms.items()}
-        return Expression(terms, w * self.const, self.shape)
+        const = w * self.const if self.const.any() else np.zeros(self.const.size)   # a variable's is 0
+        return Expression(terms, const, self.shape)
 
     def broadcast_to(self, shape: Shape) -> "Expression":
         shape = tuple(shape)
@@ -286,11 +287,12 @@ class Expression:
         axis = int(axis) % self.ndim
         if self.ndim == 2 and self.size:   # the summing matrix straight in CSR form
             r, c = self.shape
+            it = _index_type(r * c + 1)     # what scipy would cast the indices to
             if axis == 1:                  # row i: entries i*c .. i*c + c - 1
-                idx, ptr, out_shape = np.arange(r * c), np.arange(0, r * c + 1, c), (r,)
+                idx, ptr, out_shape = np.arange(r * c, dtype=it), np.arange(0, r * c + 1, c, dtype=it), (r,)
             else:                          # column j: entries j, j + c, ...
-                idx = (np.arange(r)[None, :] * c + np.arange(c)[:, None]).ravel()
-                ptr, out_shape = np.arange(0, r * c + 1, max(r, 1)), (c,)
+                idx = (np.arange(r, dtype=it)[None, :] * c + np.arange(c, dtype=it)[:, None]).ravel()
+                ptr, out_shape = np.arange(0, r * c + 1, max(r, 1), dtype=it), (c,)
             P = sp.csr_matrix((np.ones(r * c), idx, ptr), shape=(out_shape[0], r * c))
             return self._apply(P, out_shape)
         grid = _index_grid(self.shape)
@@ -454,7 +456,7 @@ class Variable(Expression):
     def __init__(self, block: VarBlock, coef: sp.csr_matrix | None = None):
         if coef is None:
             n = block.size                    # the identity, straight in CSR form (no DIA detour)
-            idx = np.arange(n + 1, dtype=np.int32 if n < 2 ** 31 - 1 else np.int64)
+            idx = np.arange(n + 1, dtype=_index_type(n + 1))
             coef = sp.csr_matrix((np.ones(n), idx[:n], idx), shape=(n, n))
             coef._optlib_identity = True      # products with it are the other factor itself
         super().__init__({block: coef}, np.zeros(_size(block.shape)), block.shape)
@@ -511,14 +513,23 @@ def _column_sums(C: sp.spmatrix) -> sp.csr_matrix:
     """1 x K row of the column sums of C (by bincount over its nonzeros; of diag(w): w)."""
     w = getattr(C, "_optlib_diagonal", None)
     if w is not None and C.shape == (w.size, w.size):
+        it = _index_type(w.size + 1)
         if np.count_nonzero(w) == w.size:    # every column kept: no index gather
-            return sp.csr_matrix((w.copy(), np.arange(w.size), np.array([0, w.size])), shape=(1, w.size))
-        nz = np.flatnonzero(w)
-        return sp.csr_matrix((w[nz], nz, np.array([0, nz.size])), shape=(1, w.size))
+            return sp.csr_matrix((w.copy(), np.arange(w.size, dtype=it), np.array([0, w.size], dtype=it)),
+                                 shape=(1, w.size))
+        nz = np.flatnonzero(w).astype(it)
+        return sp.csr_matrix((w[nz], nz, np.array([0, nz.size], dtype=it)), shape=(1, w.size))
     C = sp.csr_matrix(C)
     col = np.bincount(C.indices, weights=C.data, minlength=C.shape[1])
-    nz = np.flatnonzero(col)
-    return sp.csr_matrix((col[nz], nz, np.array([0, nz.size])), shape=(1, C.shape[1]))
+    it = _index_type(C.shape[1] + 1)
+    nz = np.flatnonzero(col).astype(it)
+    return sp.csr_matrix((col[nz], nz, np.array([0, nz.size], dtype=it)), shape=(1, C.shape[1]))
+
+
+def _index_type(largest: int) -> type:
+    """int32 when every index and pointer up to `largest` fits (scipy would cast to it,
+    scanning and copying the arrays), else int64."""
+    return np.int32 if largest < 2 ** 31 - 1 else np.int64
 
 
 def _is_identity(C: sp.spmatrix) -> bool:

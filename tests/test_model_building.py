@@ -182,3 +182,29 @@ def test_stacked_rows_equal_the_dense_assembly_with_duplicates_and_zeros():
     sf.lb[:] = 9.0
     assert Cx.toarray().tolist() == np.eye(3).tolist() and dup.data.tolist() == [2.0, 3.0, 0.0, 4.0]
     assert bx.lb.tolist() == [-1, -1, -1] and by.lb.tolist() == [0, 0]
+
+
+def test_elementwise_weights_scale_the_constant_and_the_coefficients():
+    """(x + a) * w keeps w * a as its constant (a variable alone: zeros) and diag(w) with w's
+    zeros dropped as coefficients; its sums over an axis and in full match the dense sums."""
+    m = optlib.Model()
+    x = m.continuous((2, 3), name="x")
+    a = np.arange(6.0).reshape(2, 3) + 1
+    w = np.array([[2.0, 0.0, -1.0], [0.5, 3.0, 0.0]])
+    e = (x + a) * w
+    np.testing.assert_array_equal(e.const, (w * a).ravel())
+    ((_, C),) = e.terms.items()
+    assert C.nnz == 4
+    np.testing.assert_array_equal(C.toarray(), np.diag(w.ravel()))
+    np.testing.assert_array_equal((x * w).const, np.zeros(6))
+    for axis in (0, 1):
+        s = e.sum(axis=axis)
+        ((_, S),) = s.terms.items()
+        np.testing.assert_array_equal(s.const, (w * a).sum(axis=axis))
+        dense = np.array([np.diag(w.ravel())[i::3].sum(axis=0) for i in range(3)]) if axis == 0 else \
+            np.diag(w.ravel()).reshape(2, 3, 6).sum(axis=1)
+        np.testing.assert_array_equal(S.toarray(), dense)
+    total = e.sum()
+    ((_, T),) = total.terms.items()
+    np.testing.assert_array_equal(T.toarray().ravel(), w.ravel())
+    assert float(total.const[0]) == float((w * a).sum())
