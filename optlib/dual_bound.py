@@ -570,7 +570,7 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
     z_in = np.asarray(z, dtype=float)
     level = None
     if cutoff is not None and math.isfinite(cutoff):
-        level = (sp.csr_matrix(np.asarray(sf.c, dtype=float).reshape(1, -1)),
+        level = (np.asarray(sf.c, dtype=float),     # the row c'x <= rhs, made a matrix only if used
                  np.array([cutoff - sf.offset + 4.0 * EPS * (abs(cutoff) + abs(sf.offset))]))
     if z_in.shape != (sf.m,) or not np.all(np.isfinite(z_in)):
         return DualBound(-math.inf, np.zeros(sf.m), math.inf, False, 0,
@@ -633,7 +633,7 @@ def dual_bound(sf: StandardForm, z: np.ndarray, repair: bool = True, soft_psd: b
             if not bad.any():
                 break
     if bad.any() and level is not None:   # last, the objective's level set closes what is still open
-        lb, ub = implied_box(box, extra=level)
+        lb, ub = implied_box(box, extra=(sp.csr_matrix(level[0].reshape(1, -1)), level[1]))
         box = box.replace(lb=np.where(bad, lb, box.lb), ub=np.where(bad, ub, box.ub))
         bad = open_columns(box, r, e)
     n_open = int(bad.sum())
