@@ -552,8 +552,19 @@ def _const_operand(M: Any, what: str) -> sp.csr_matrix | np.ndarray:
     return as_constant(M, what)
 
 
+def _canonical_copy(M: sp.spmatrix) -> sp.csr_matrix:
+    """M as a new CSR matrix, duplicates summed and zeros dropped (what a sparse product gives)."""
+    M = sp.csr_matrix(M, dtype=float, copy=True)
+    M.sum_duplicates()
+    M.eliminate_zeros()
+    return M
+
+
 def _left_product_terms(A: sp.csr_matrix, C: sp.csr_matrix, m: int, n: int) -> sp.csr_matrix:
-    """Coefficients of A @ X where X (m x n) has coefficients C (mn x K); A is p x m."""
+    """Coefficients of A @ X where X (m x n) has coefficients C (mn x K); A is p x m.
+    X a plain variable (C = I): kron(A, I_n), written directly."""
+    if _is_identity(C) and C.shape == (m * n, m * n):
+        return _kron_identity_right(A, n)
     K = C.shape[1]
     Cc = C.tocoo()
     i, j = np.divmod(Cc.row.astype(np.int64), n)
@@ -565,7 +576,10 @@ def _left_product_terms(A: sp.csr_matrix, C: sp.csr_matrix, m: int, n: int) -> s
 
 
 def _right_product_terms(C: sp.csr_matrix, B: sp.csr_matrix, m: int, n: int) -> sp.csr_matrix:
-    """Coefficients of X @ B where X (m x n) has coefficients C (mn x K); B is n x q."""
+    """Coefficients of X @ B where X (m x n) has coefficients C (mn x K); B is n x q.
+    X a plain variable (C = I): kron(I_m, B'), written directly."""
+    if _is_identity(C) and C.shape == (m * n, m * n):
+        return _kron_identity_left(m, _canonical_copy(B.T))
     K = C.shape[1]
     Cc = C.tocoo()
     i, j = np.divmod(Cc.row.astype(np.int64), n)
@@ -574,6 +588,37 @@ def _right_product_terms(C: sp.csr_matrix, B: sp.csr_matrix, m: int, n: int) -> 
     i2, k2 = np.divmod(H.row.astype(np.int64), K)
     q = B.shape[1]
     return sp.csr_matrix((H.data, (i2 * q + H.col, k2)), shape=(m * q, K))
+
+
+def _kron_identity_left(m: int, M: sp.csr_matrix) -> sp.csr_matrix:
+    """kron(I_m, M) for a canonical CSR M (r x s): block i is M at rows i r.., columns i s..
+    (the coefficients of X @ B for a plain variable X, with M = B')."""
+    r, s = M.shape
+    nz = M.nnz
+    it = _index_type(max(m * nz, m * s, m * r) + 1)
+    blocks = np.arange(m, dtype=it)[:, None]
+    ptr = np.empty(m * r + 1, dtype=it)
+    ptr[:-1] = (M.indptr[:-1].astype(it)[None, :] + nz * blocks).ravel()
+    ptr[-1] = m * nz
+    cols = (M.indices.astype(it)[None, :] + s * blocks).ravel()
+    return sp.csr_matrix((np.tile(M.data, m), cols, ptr), shape=(m * r, m * s))
+
+
+def _kron_identity_right(A: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """kron(A, I_n): row p n + j holds A's row p at columns i n + j (the coefficients of A @ X
+    for a plain variable X with n columns)."""
+    A = _canonical_copy(A)
+    if n == 1:
+        return A
+    p = A.shape[0]
+    lens = np.diff(A.indptr)
+    row_lens = np.repeat(lens, n)                              # row (p, j) has A's row p's count
+    it = _index_type(max(A.nnz * n, A.shape[1] * n, p * n) + 1)
+    ptr = np.zeros(p * n + 1, dtype=it)
+    np.cumsum(row_lens, out=ptr[1:])
+    pos = _ranges(np.repeat(A.indptr[:-1], n), row_lens)        # A's entries, row p repeated n times
+    j = np.repeat(np.tile(np.arange(n, dtype=it), p), row_lens)
+    return sp.csr_matrix((A.data[pos], (A.indices[pos].astype(it) * n + j), ptr), shape=(p * n, A.shape[1] * n))
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -208,3 +208,35 @@ def test_elementwise_weights_scale_the_constant_and_the_coefficients():
     ((_, T),) = total.terms.items()
     np.testing.assert_array_equal(T.toarray().ravel(), w.ravel())
     assert float(total.const[0]) == float((w * a).sum())
+
+
+@pytest.mark.parametrize("m,n,vector", [(3, 4, False), (5, 1, False), (1, 6, False), (4, 0, True), (6, 0, True)])
+def test_products_with_a_plain_variable_are_the_kronecker_coefficients(m, n, vector):
+    """A @ X and X @ B for a plain variable X have the coefficients kron(A, I_n) and
+    kron(I_m, B') (written directly); checked against the dense Kronecker products and the
+    general path, with a duplicate and an explicit zero in the sparse constants."""
+    from optlib.expressions import _left_product_terms, _right_product_terms
+
+    rng = np.random.default_rng(m * 10 + n)
+    p, q = 3, 2
+    shape = (m,) if vector else (m, n)
+    cols = 1 if vector else n
+    m_ = optlib.Model()
+    X = m_.continuous(shape, name="X")
+    ((blk, C),) = X.terms.items()
+    A = sp.random(p, m, density=0.6, random_state=rng, format="coo")
+    A = sp.coo_matrix((np.r_[A.data, 1.5, 0.0], (np.r_[A.row, 0, p - 1], np.r_[A.col, 0, m - 1])), shape=(p, m))
+    B = sp.random(cols if not vector else m, q, density=0.6, random_state=rng, format="coo")
+    B = sp.coo_matrix((np.r_[B.data, 2.5, 0.0], (np.r_[B.row, 0, 0], np.r_[B.col, 0, q - 1])), shape=B.shape)
+    plain = sp.csr_matrix(C.toarray())            # the same matrix without the identity mark
+    left = (A @ X).terms[blk] if not vector else (A.tocsr() @ X).terms[blk]
+    dense_left = np.kron(A.toarray(), np.eye(cols))
+    np.testing.assert_allclose(left.toarray(), dense_left)
+    np.testing.assert_allclose(_left_product_terms(sp.csr_matrix(A), plain, m, cols).toarray(), dense_left)
+    assert left.has_canonical_format and np.all(left.data != 0)
+    if not vector:
+        right = (X @ B).terms[blk]
+        dense_right = np.kron(np.eye(m), B.toarray().T)
+        np.testing.assert_allclose(right.toarray(), dense_right)
+        np.testing.assert_allclose(_right_product_terms(plain, sp.csr_matrix(B), m, n).toarray(), dense_right)
+        assert right.has_canonical_format and np.all(right.data != 0)
