@@ -3,6 +3,8 @@
     pip install -e ".[compare]"
     OMP_NUM_THREADS=1 python examples/bench_build.py [--cases transport,facility,netlib,maxcut]
         [--repeat 5] [--netlib-dir DIR ...] [--min-raw 0.1] [--names A,B] [--json OUT.jsonl]
+        [--transport-sizes 200,300,500] [--facility-sizes 50x200,50x500,50x1000]
+        [--tools optlib,cvxpy,pyoptinterface,highspy]
 
 Each case is built and handed to the solver (HiGHS's passModel; for CVXPY its
 `get_problem_data`, the canonicalisation it does before any solver sees the problem), without
@@ -290,6 +292,38 @@ def _record(instance: str, tool: str, work: str, wall: list, cpu: list, outs: li
                        started_at=now_iso())
 
 
+TOOLS = ("optlib", "cvxpy", "pyoptinterface", "highspy")
+
+
+def _sizes(text: str) -> list[int]:
+    """'200,300' -> [200, 300] (argparse type: a bad entry is an error naming it)."""
+    out = []
+    for part in text.split(","):
+        if not part.strip().isdigit() or int(part) < 1:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a positive integer")
+        out.append(int(part))
+    return out
+
+
+def _pairs(text: str) -> list[tuple[int, int]]:
+    """'50x200,100x1000' -> [(50, 200), (100, 1000)]."""
+    out = []
+    for part in text.split(","):
+        f, sep, n = part.strip().partition("x")
+        if not sep or not f.isdigit() or not n.isdigit() or int(f) < 1 or int(n) < 1:
+            raise argparse.ArgumentTypeError(f"{part!r} is not FxN with positive integers F and N")
+        out.append((int(f), int(n)))
+    return out
+
+
+def _tools(text: str) -> set[str]:
+    names = {t.strip() for t in text.split(",") if t.strip()}
+    unknown = sorted(names - set(TOOLS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(TOOLS)}")
+    return names | {"optlib"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="transport,facility,netlib,maxcut")
@@ -303,6 +337,12 @@ def main() -> None:
     ap.add_argument("--names", default="",
                     help="netlib: only these files (comma-separated names without extension; "
                          "--min-raw still applies)")
+    ap.add_argument("--transport-sizes", default="200,300,500", type=_sizes,
+                    help="transport: n of each n x n LP (comma-separated)")
+    ap.add_argument("--facility-sizes", default="50x200,50x500,50x1000", type=_pairs,
+                    help="facility: FxN of each MILP, F facilities and N customers (comma-separated)")
+    ap.add_argument("--tools", default="optlib,cvxpy,pyoptinterface,highspy", type=_tools,
+                    help="transport and facility: the tools to run (optlib always runs)")
     ap.add_argument("--json", metavar="OUT.jsonl",
                     help="write one tidy record per case and tool to this JSON-lines file (replacing it)")
     a = ap.parse_args()
@@ -313,20 +353,24 @@ def main() -> None:
         from optlib.bench.records import RecordWriter
 
         writer = RecordWriter(a.json, append=False)
+    def chosen(tools: dict) -> dict:
+        return {k: f for k, f in tools.items() if k in a.tools}
+
     if "transport" in cases:
-        for n in (200, 300, 500):
-            compare(f"transport LP {n * n // 1000}k vars", {
+        for n in a.transport_sizes:
+            compare(f"transport LP {n * n // 1000}k vars", chosen({
                 "optlib": lambda n=n: optlib_handoff(optlib_transport(n)),
                 "cvxpy": lambda n=n: cvxpy_transport(n),
                 "pyoptinterface": lambda n=n: poi_transport(n),
-                "highspy": lambda n=n: raw_transport(n)}, a.repeat, writer, f"transport-{n}x{n}", "build+handoff")
+                "highspy": lambda n=n: raw_transport(n)}), a.repeat, writer, f"transport-{n}x{n}", "build+handoff")
     if "facility" in cases:
-        for n in (200, 500, 1000):
-            compare(f"facility MILP 50 x {n}", {
-                "optlib": lambda n=n: optlib_handoff(optlib_facility(50, n)),
-                "cvxpy": lambda n=n: cvxpy_facility(50, n),
-                "pyoptinterface": lambda n=n: poi_facility(50, n),
-                "highspy": lambda n=n: raw_facility(50, n)}, a.repeat, writer, f"facility-50x{n}", "build+handoff")
+        for f, n in a.facility_sizes:
+            compare(f"facility MILP {f} x {n}", chosen({
+                "optlib": lambda f=f, n=n: optlib_handoff(optlib_facility(f, n)),
+                "cvxpy": lambda f=f, n=n: cvxpy_facility(f, n),
+                "pyoptinterface": lambda f=f, n=n: poi_facility(f, n),
+                "highspy": lambda f=f, n=n: raw_facility(f, n)}), a.repeat, writer, f"facility-{f}x{n}",
+                "build+handoff")
     if "netlib" in cases:
         import highspy
         from optlib.mps import read_mps

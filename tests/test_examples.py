@@ -51,6 +51,26 @@ def test_lmi_build_benchmark_runs_small():
     assert out.count(" ok") == 2 and "CVXPY / optlib time" in out
 
 
+def test_build_benchmark_runs_small_sizes_and_writes_records(tmp_path):
+    """bench_build.py on tiny models, optlib beside raw highspy only: one line per model, one
+    record per model and tool, the ratio on the highspy record; a bad size is an error naming it."""
+    pytest.importorskip("highspy")
+    import json
+
+    out_file = tmp_path / "b.jsonl"
+    out = run("bench_build.py", "--cases", "transport,facility", "--repeat", "2", "--transport-sizes", "20",
+              "--facility-sizes", "3x15", "--tools", "highspy", "--json", str(out_file))
+    assert "transport LP" in out and "facility MILP 3 x 15" in out and "cvxpy" not in out
+    recs = [json.loads(ln) for ln in out_file.read_text().splitlines()]
+    assert sorted((r["instance"], r["method"]) for r in recs) == [
+        ("facility-3x15", "highspy"), ("facility-3x15", "optlib"), ("transport-20x20", "highspy"),
+        ("transport-20x20", "optlib")]
+    assert all(r["extra"]["optlib_ratio"] > 0 for r in recs if r["method"] == "highspy")
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "bench_build.py"), "--facility-sizes", "50-200"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--facility-sizes" in proc.stderr and "'50-200'" in proc.stderr
+
+
 @pytest.mark.slow
 def test_lipschitz_bounds_example_reproduces_references():
     out = run("lipschitz_bounds.py")
