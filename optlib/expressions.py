@@ -544,7 +544,9 @@ def _check_same_model(a: Expression, b: Expression) -> None:
 
 
 # ----------------------------------------------------------------------------------------
-# products with constant matrices, by reshaping the coefficient tensor (no Kronecker)
+# products with constant matrices, by reshaping the coefficient tensor (no Kronecker product of
+# the coefficients is formed; for a plain variable the result is kron(A, I) / kron(I, B'), written
+# directly)
 # ----------------------------------------------------------------------------------------
 def _const_operand(M: Any, what: str) -> sp.csr_matrix | np.ndarray:
     if sp.issparse(M):
