@@ -620,7 +620,8 @@ def _kron_identity_right(A: sp.csr_matrix, n: int) -> sp.csr_matrix:
     np.cumsum(row_lens, out=ptr[1:])
     pos = _ranges(np.repeat(A.indptr[:-1], n), row_lens)        # A's entries, row p repeated n times
     j = np.repeat(np.tile(np.arange(n, dtype=it), p), row_lens)
-    return sp.csr_matrix((A.data[pos], (A.indices[pos].astype(it) * n + j), ptr), shape=(p * n, A.shape[1] * n))
+    cols = A.indices[pos].astype(it) * n + j
+    return sp.csr_matrix((A.data[pos], cols, ptr), shape=(p * n, A.shape[1] * n))
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
