@@ -24,7 +24,7 @@ from .columns import ColumnMap
 from .names import ScalarNames
 from .cones import svec_indices, svec_scale
 from .constraints import ExpConeConstraint, LinearConstraint, PSDConstraint, SOCConstraint
-from .expressions import Expression, VarBlock
+from .expressions import Expression, VarBlock, _index_type
 from .standard_form import ConeDims, RowBlock, StandardForm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +38,7 @@ class _RowBuilder:
     def __init__(self, offsets: dict[VarBlock, int], n: int):
         self.offsets = offsets
         self.n = n
-        self.index_dtype = np.int32 if n < 2 ** 31 - 1 else np.int64   # what HiGHS and SCS take
+        self.index_dtype = _index_type(n)     # int32 where it fits: what HiGHS and SCS take
         self.pieces: list[sp.csr_matrix] = []
         self.b: list[np.ndarray] = []
         self.m = 0
@@ -78,7 +78,7 @@ class _RowBuilder:
             ptrs.append(p.indptr[1:].astype(np.int64) + at)
             at += int(p.indptr[-1])
         ptr = np.concatenate(ptrs)
-        dtype = self.index_dtype if at < 2 ** 31 - 1 else np.int64
+        dtype = _index_type(max(self.n, at))
         A = sp.csr_matrix((data, cols.astype(dtype, copy=False), ptr.astype(dtype, copy=False)),
                           shape=(self.m, self.n))
         if not all(p.has_canonical_format for p in self.pieces):

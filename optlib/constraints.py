@@ -195,12 +195,6 @@ class _Text:
 
         return f"{one(self.lhs)} {self.op} {one(self.rhs)}"
 
-    __format__ = lambda self, spec: format(str(self), spec)   # noqa: E731 - f-strings in dcp's messages
-
-
-def _text(lhs: Any, op: str, rhs: Any) -> _Text:
-    return _Text(lhs, op, rhs)
-
 
 def make_inequality(lhs: Any, rhs: Any) -> Constraint:
     """lhs <= rhs, elementwise; a second-order cone when lhs is norm2(x) as written (no atom
@@ -211,13 +205,13 @@ def make_inequality(lhs: Any, rhs: Any) -> Constraint:
         if t.size == 1:
             return SOCConstraint(t, aux.extra["soc_argument"])
     diff = to_expression(lhs) - to_expression(rhs)
-    check_inequality(diff, _text(lhs, "<=", rhs))
+    check_inequality(diff, _Text(lhs, "<=", rhs))
     return LinearConstraint(diff, "<=")
 
 
 def make_equality(lhs: Any, rhs: Any) -> Constraint:
     diff = to_expression(lhs) - to_expression(rhs)
-    check_equality(diff, _text(lhs, "==", rhs))
+    check_equality(diff, _Text(lhs, "==", rhs))
     return LinearConstraint(diff, "==")
 
 

@@ -500,8 +500,8 @@ def _diagonal(w: np.ndarray) -> sp.csr_matrix:
     w = np.asarray(w, dtype=float).ravel()
     n = w.size
     if np.count_nonzero(w) == n:             # the common case: no entry to drop
-        D = sp.csr_matrix((w.copy(), np.arange(n, dtype=np.int32), np.arange(n + 1, dtype=np.int32)),
-                          shape=(n, n))
+        idx = np.arange(n + 1, dtype=_index_type(n + 1))
+        D = sp.csr_matrix((w.copy(), idx[:n], idx), shape=(n, n))
     else:
         keep = np.flatnonzero(w)
         D = sp.csr_matrix((w[keep], keep, np.concatenate(([0], np.cumsum(w != 0)))), shape=(n, n))

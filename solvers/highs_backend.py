@@ -36,14 +36,6 @@ class HighsBackend(Backend):
     module = "highspy"
     capabilities = Capabilities(continuous=True, integer=True, duals=True, mip_bound=True,
                                 quadratic=True, miqp=False)
-    _version: str | None = None
-
-    def version(self) -> str:
-        """highspy's version, looked up once per process (the package metadata lookup costs
-        about 1 ms, which every solve paid twice)."""
-        if HighsBackend._version is None:
-            HighsBackend._version = super().version()
-        return HighsBackend._version
 
     def solve(self, sf: StandardForm, params: SolveParams) -> RawResult:
         self.check(sf)

@@ -26,7 +26,7 @@ import shlex
 from typing import Any, Iterable, Mapping, Sequence
 
 from .records import RECORD_FIELDS
-from .report import DEFAULT_SHIFT, summarize, summary_markdown, text_table
+from .report import DEFAULT_SHIFT, format_summary, summarize, summary_markdown, text_table
 
 __all__ = ["ReportSpec", "TABLES", "DEFAULT_COLUMNS", "check_spec", "parse_report_args", "command_args",
            "select", "column_value", "runs_cells", "render_text", "render_markdown", "compact_number"]
@@ -335,8 +335,6 @@ def render_text(records: Sequence[Mapping[str, Any]], spec: ReportSpec) -> str:
     """The plain-text table `optlib bench report` prints for `spec` (records selected by spec.where)."""
     chosen = _chosen(records, spec)
     if spec.table == "summary":
-        from .report import format_summary
-
         return format_summary(summarize(chosen, shift=spec.shift), shift=spec.shift)
     header, rows = runs_cells(chosen, spec, records)
     return _legend(spec) + "\n" + text_table(header, rows, _numeric_cols(rows, len(header)))
